@@ -29,7 +29,13 @@ pub struct DedupConfig {
 
 impl Default for DedupConfig {
     fn default() -> Self {
-        DedupConfig { threshold: 0.8, containment: None, ngram: 5, num_perm: 128, seed: 0 }
+        DedupConfig {
+            threshold: 0.8,
+            containment: None,
+            ngram: 5,
+            num_perm: 128,
+            seed: 0,
+        }
     }
 }
 
@@ -64,7 +70,9 @@ impl Signer {
 
     /// Builds the signer (hash seeds, permutations).
     pub fn new(config: &DedupConfig) -> Self {
-        Signer { _config: config.clone() }
+        Signer {
+            _config: config.clone(),
+        }
     }
 
     /// Computes the signature of `text` into `out`.
@@ -95,7 +103,10 @@ impl Index {
 
     /// Clusters the documents.
     pub fn cluster(self) -> Clusters {
-        Clusters { ids: self.ids, stats: DedupStats::default() }
+        Clusters {
+            ids: self.ids,
+            stats: DedupStats::default(),
+        }
     }
 }
 

@@ -1,0 +1,7 @@
+//! The command line: [`args`] (clap), [`config`] (args -> validated
+//! [`PipelineConfig`](crate::pipeline::PipelineConfig)) and [`progress`]
+//! (bars or log lines on stderr). Only built with the `cli` feature.
+
+pub mod args;
+pub mod config;
+pub mod progress;

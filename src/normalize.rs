@@ -1,0 +1,92 @@
+//! Whitespace normalization (part of `run` and `strip`, off in `fix`):
+//! line endings become `\n`, trailing whitespace goes, runs of blank lines
+//! shrink to one, and leading and trailing blank lines go. Indentation and
+//! paragraph breaks stay.
+
+/// Normalizes `text` into `out` (cleared first). Returns `true` when the
+/// text changed; when `false`, `out` holds a copy of `text`.
+pub fn normalize_whitespace(text: &str, out: &mut String) -> bool {
+    out.clear();
+    out.reserve(text.len());
+    let mut pending_blank = false;
+    for line in text.split('\n') {
+        // `\r\n` and lone `\r` both end a line.
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        for line in line.split('\r') {
+            let line = line.trim_end();
+            if line.is_empty() {
+                pending_blank = !out.is_empty();
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+                if pending_blank {
+                    out.push('\n');
+                }
+            }
+            pending_blank = false;
+            out.push_str(line);
+        }
+    }
+    out.as_str() != text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn table() {
+        let cases = [
+            ("a\nb", "a\nb", false),
+            ("a\r\nb\r\n", "a\nb", true),
+            ("a  \n\n\n\nb\t\n\n", "a\n\nb", true),
+            ("\n\n  a\n", "  a", true),
+            ("a\rb", "a\nb", true),
+            ("", "", false),
+            ("  \n \n", "", true),
+            ("p1 line\np1 more\n\np2", "p1 line\np1 more\n\np2", false),
+        ];
+        for (input, want, changed) in cases {
+            let mut out = String::new();
+            assert_eq!(normalize_whitespace(input, &mut out), changed, "{input:?}");
+            assert_eq!(out, want, "{input:?}");
+        }
+    }
+
+    /// The naive oracle: `str::lines`, trim, and a blank-run state machine.
+    fn oracle(text: &str) -> String {
+        let text = text.replace("\r\n", "\n");
+        let lines: Vec<&str> = text.split(['\n', '\r']).map(str::trim_end).collect();
+        let mut out: Vec<&str> = Vec::new();
+        for line in lines {
+            if line.is_empty() && out.last().is_none_or(|l| l.is_empty()) {
+                continue;
+            }
+            out.push(line);
+        }
+        while out.last() == Some(&"") {
+            out.pop();
+        }
+        out.join("\n")
+    }
+
+    proptest! {
+        #[test]
+        fn matches_oracle(text in "[ a\u{a0}b\t\r\n]{0,40}") {
+            let mut out = String::new();
+            normalize_whitespace(&text, &mut out);
+            prop_assert_eq!(out, oracle(&text));
+        }
+
+        #[test]
+        fn idempotent(text in "\\PC{0,60}") {
+            let mut once = String::new();
+            normalize_whitespace(&text, &mut once);
+            let mut twice = String::new();
+            prop_assert!(!normalize_whitespace(&once, &mut twice));
+            prop_assert_eq!(once, twice);
+        }
+    }
+}
