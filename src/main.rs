@@ -7,6 +7,12 @@ use clap::Parser;
 use scour::error::ErrorKind;
 use std::process::ExitCode;
 
+// Records are allocated on the reader thread and freed on the workers; the
+// system allocator serializes that on its arena locks (measured: a fifth of
+// the I/O path's time). mimalloc's thread-local free lists do not.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::args::Cli::parse();
     let config = match cli::config::from_args(args.command) {

@@ -673,7 +673,12 @@ fn first_item(stages: &Stages, w: &mut Worker, item: RawItem, spill: bool) -> Fi
             let in_bytes = bytes.len() as u64;
             match parse(cfg, w, bytes, source, &file) {
                 Ok(doc) => (doc, in_bytes),
-                Err(reject) => return FirstOut::Reject { reject, in_bytes },
+                Err(reject) => {
+                    return FirstOut::Reject {
+                        reject: *reject,
+                        in_bytes,
+                    }
+                }
             }
         }
     };
@@ -765,7 +770,7 @@ fn parse(
     bytes: Vec<u8>,
     source: Source,
     file: &InputFile,
-) -> std::result::Result<Document, Reject> {
+) -> std::result::Result<Document, Box<Reject>> {
     match file.kind {
         InputKind::Text => {
             let id = file.rel.to_string();
@@ -783,16 +788,16 @@ fn parse(
                         source,
                     })
                 }
-                Err((e, bytes)) => {
-                    Err(Reject::new(&source, "binary", e.to_string(), &bytes).with_id(Some(id)))
-                }
+                Err((e, bytes)) => Err(Box::new(
+                    Reject::new(&source, "binary", e.to_string(), &bytes).with_id(Some(id)),
+                )),
             }
         }
         InputKind::Jsonl => {
             let line = match std::str::from_utf8(&bytes) {
                 Ok(s) => s,
                 Err(e) => {
-                    return Err(Reject::new(
+                    return Err(Box::new(Reject::new(
                         &source,
                         "invalid-utf8",
                         format!(
@@ -800,7 +805,7 @@ fn parse(
                             e.valid_up_to()
                         ),
                         &bytes,
-                    ))
+                    )))
                 }
             };
             let start = Instant::now();
@@ -823,7 +828,7 @@ fn parse(
                         source,
                     })
                 }
-                Err(e) => Err(Reject::new(&source, e.reason, e.detail, &bytes)),
+                Err(e) => Err(Box::new(Reject::new(&source, e.reason, e.detail, &bytes))),
             }
         }
     }

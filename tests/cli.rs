@@ -15,14 +15,28 @@ fn main_job_on_corpus_mirrors_txt_tree() {
     let d = Dir::new();
     let out = d.path("out/");
     let rep = d.path("report.json");
-    let o = run(&["run", s(&util::corpus()), "-o", s(&out), "--report", s(&rep), "-q"], b"");
+    let o = run(
+        &[
+            "run",
+            s(&util::corpus()),
+            "-o",
+            s(&out),
+            "--report",
+            s(&rep),
+            "-q",
+        ],
+        b"",
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = report(&rep);
     assert_eq!(r["docs_in"], 5);
     for name in ["000_4089aa679192563f.txt", "004_ff9f5c3cdc69ce5a.txt"] {
         let text = std::fs::read_to_string(out.join(name)).expect("mirrored file");
         assert!(!text.contains("\n\n\n"), "blank runs collapsed in {name}");
-        assert!(!text.ends_with("\n\n"), "trailing blank lines removed in {name}");
+        assert!(
+            !text.ends_with("\n\n"),
+            "trailing blank lines removed in {name}"
+        );
     }
     let leftovers: Vec<_> = std::fs::read_dir(&out)
         .expect("out")
@@ -45,7 +59,10 @@ fn jsonl_stdin_to_stdout_keeps_extra_fields_in_order() {
     let out = String::from_utf8(o.stdout).expect("utf-8");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2);
-    assert_eq!(lines[0], r#"{"meta":{"a":[1,2]},"id":"d1","text":"Hello\nworld\n\nbye","n":3.5}"#);
+    assert_eq!(
+        lines[0],
+        r#"{"meta":{"a":[1,2]},"id":"d1","text":"Hello\nworld\n\nbye","n":3.5}"#
+    );
     assert_eq!(lines[1], r#"{"id":2,"text":"second","tags":["x"]}"#);
 }
 
@@ -66,8 +83,14 @@ fn gz(bytes: &[u8]) -> Vec<u8> {
 fn jsonl_docs(n: usize) -> String {
     (0..n)
         .map(|i| {
-            let text = format!("Document number {i} talks about topic {} at some length.\nSecond line {i}.", i % 7);
-            format!("{}\n", serde_json::json!({"id": format!("doc-{i}"), "text": text, "k": i}))
+            let text = format!(
+                "Document number {i} talks about topic {} at some length.\nSecond line {i}.",
+                i % 7
+            );
+            format!(
+                "{}\n",
+                serde_json::json!({"id": format!("doc-{i}"), "text": text, "k": i})
+            )
         })
         .collect()
 }
@@ -77,15 +100,31 @@ fn gz_and_zst_in_and_out() {
     let d = Dir::new();
     let plain = jsonl_docs(50);
     d.write("in/a.jsonl.gz", gz(plain.as_bytes()));
-    d.write("in/b.jsonl.zst", zstd::encode_all(plain.as_bytes(), 3).expect("zst"));
+    d.write(
+        "in/b.jsonl.zst",
+        zstd::encode_all(plain.as_bytes(), 3).expect("zst"),
+    );
     let rep = d.path("r.json");
     for out in ["out.jsonl.gz", "out.jsonl.zst"] {
-        let o = run(&["fix", s(&d.path("in")), "-o", s(&d.path(out)), "--report", s(&rep), "-q"], b"");
+        let o = run(
+            &[
+                "fix",
+                s(&d.path("in")),
+                "-o",
+                s(&d.path(out)),
+                "--report",
+                s(&rep),
+                "-q",
+            ],
+            b"",
+        );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let bytes = std::fs::read(d.path(out)).expect("out");
         let mut text = String::new();
         if out.ends_with(".gz") {
-            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_string(&mut text).expect("gunzip");
+            flate2::read::MultiGzDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .expect("gunzip");
         } else {
             text = String::from_utf8(zstd::decode_all(&bytes[..]).expect("unzstd")).expect("utf-8");
         }
@@ -103,7 +142,10 @@ fn one_and_two_threads_give_identical_bytes() {
     let mut outs = Vec::new();
     for j in ["1", "2"] {
         let out = d.path(&format!("out{j}.jsonl"));
-        let o = run(&["run", s(&d.path("in")), "-o", s(&out), "-j", j, "-q"], b"");
+        let o = run(
+            &["run", s(&d.path("in")), "-o", s(&out), "-j", j, "-q"],
+            b"",
+        );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         outs.push(std::fs::read(out).expect("out"));
     }
@@ -132,13 +174,26 @@ fn bad_records_are_rejected_with_reasons_and_the_run_goes_on() {
     let rej = d.path("rejects.jsonl");
     let rep = d.path("report.json");
     let o = run(
-        &["fix", s(&d.path("in")), "-o", s(&d.path("out.jsonl")), "--rejects", s(&rej), "--report", s(&rep), "-q"],
+        &[
+            "fix",
+            s(&d.path("in")),
+            "-o",
+            s(&d.path("out.jsonl")),
+            "--rejects",
+            s(&rej),
+            "--report",
+            s(&rep),
+            "-q",
+        ],
         b"",
     );
     assert_eq!(o.status.code(), Some(1), "rejects make exit code 1");
     let r = report(&rep);
     let rejects = json_lines(d.read("rejects.jsonl").as_bytes());
-    let reasons: Vec<&str> = rejects.iter().map(|r| r["reason"].as_str().unwrap_or("")).collect();
+    let reasons: Vec<&str> = rejects
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap_or(""))
+        .collect();
     for want in [
         "truncated-json",
         "not-an-object",
@@ -153,7 +208,10 @@ fn bad_records_are_rejected_with_reasons_and_the_run_goes_on() {
         assert!(reasons.contains(&want), "{want} missing from {reasons:?}");
     }
     assert_eq!(r["docs_rejected"].as_u64(), Some(rejects.len() as u64));
-    let invalid = rejects.iter().find(|r| r["reason"] == "invalid-utf8").expect("invalid-utf8");
+    let invalid = rejects
+        .iter()
+        .find(|r| r["reason"] == "invalid-utf8")
+        .expect("invalid-utf8");
     assert_eq!(invalid["line"], 7);
     assert_eq!(invalid["raw"], "{\"id\":\"bad\",\"text\":\"caf\\xe9\"}");
     let out = json_lines(d.read("out.jsonl").as_bytes());
@@ -174,7 +232,10 @@ fn usage_errors_exit_2() {
 fn missing_input_is_a_reject_not_a_crash() {
     let d = Dir::new();
     let rep = d.path("r.json");
-    let o = run(&["fix", s(&d.path("nope.txt")), "--report", s(&rep), "-q"], b"");
+    let o = run(
+        &["fix", s(&d.path("nope.txt")), "--report", s(&rep), "-q"],
+        b"",
+    );
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(report(&rep)["rejects_by_reason"]["unreadable"], 1);
 }
