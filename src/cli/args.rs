@@ -80,7 +80,7 @@ pub struct DedupArgs {
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Input files and folders (walked recursively in sorted order; hidden
-    /// entries skipped). `.jsonl`/`.ndjson` (optionally `.gz`/`.zst`) hold one
+    /// entries and README files skipped). `.jsonl`/`.ndjson` (optionally `.gz`/`.zst`) hold one
     /// JSON object per line; any other file is one document whose id is its
     /// path relative to the folder given. None or `-`: JSONL on standard input.
     #[arg(value_name = "INPUT")]

@@ -1,7 +1,8 @@
 //! Finding the input files and reading them as raw records.
 //!
 //! Folders are walked recursively in sorted (byte-wise) order, hidden
-//! entries skipped, symbolic links followed once (a link back to a folder
+//! entries and a folder's own `README`/`README.*` (the description that
+//! datasets ship beside their documents) skipped, symbolic links followed once (a link back to a folder
 //! already on the path is a loop and becomes a reject). Every problem with
 //! one file becomes a [`Reject`] and the walk goes on.
 
@@ -143,7 +144,7 @@ fn walk(
     names.sort();
     for name in names {
         let name_str = name.to_string_lossy();
-        if name_str.starts_with('.') {
+        if name_str.starts_with('.') || is_readme(&name_str) {
             continue;
         }
         let path = dir.join(&name);
@@ -190,6 +191,12 @@ fn walk(
             )),
         }
     }
+}
+
+/// `README` or `README.<ext>`, any case: a folder's description, not a document.
+fn is_readme(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    stem.eq_ignore_ascii_case("readme") && name.matches('.').count() <= 1
 }
 
 /// A reader that counts the bytes it hands out (the on-disk bytes, before
