@@ -24,7 +24,13 @@ fn main() -> ExitCode {
     };
     // Ctrl-C / SIGTERM: stop at the next batch; temporary files are removed
     // as the run unwinds, and nothing appears under a final name.
-    let _ = ctrlc::set_handler(scour::pipeline::request_stop);
+    // A second signal exits at once.
+    let _ = ctrlc::set_handler(|| {
+        if scour::pipeline::stop_requested() {
+            std::process::exit(130);
+        }
+        scour::pipeline::request_stop();
+    });
     let progress = cli::progress::Stderr::new(config.quiet);
     match scour::pipeline::run(&config.pipeline, &progress) {
         Ok(report) => {

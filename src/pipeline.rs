@@ -36,7 +36,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -168,6 +168,27 @@ static STOP: AtomicBool = AtomicBool::new(false);
 /// its temporary files; no output appears under its final name.
 pub fn request_stop() {
     STOP.store(true, Ordering::SeqCst);
+}
+
+/// Whether [`request_stop`] was called.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
+/// Batches from a reader thread, ending early with [`ErrorKind::Interrupted`]
+/// when a stop was requested, even while the reader is blocked.
+fn recv_batches<T>(rx: &Receiver<T>) -> impl Iterator<Item = Result<T>> + '_ {
+    std::iter::from_fn(move || loop {
+        match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+            Ok(batch) => return Some(check_stop().map(|()| batch)),
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(e) = check_stop() {
+                    return Some(Err(e));
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return None,
+        }
+    })
 }
 
 fn check_stop() -> Result<()> {
@@ -493,28 +514,33 @@ impl Sidecars {
 }
 
 /// Reads inputs on a thread of its own and sends batches.
-fn spawn_reader<'scope>(
-    scope: &'scope std::thread::Scope<'scope, '_>,
+///
+/// The thread is detached, not scoped: when a run is interrupted while the
+/// reader is blocked (on standard input, say), the run returns at once and
+/// the process exits without waiting for it.
+fn spawn_reader(
     config: &PipelineConfig,
     source: Source_,
     disk: Arc<AtomicU64>,
-) -> (
-    Receiver<Batch<RawItem>>,
-    std::thread::ScopedJoinHandle<'scope, u64>,
-) {
+) -> (Receiver<Batch<RawItem>>, std::thread::JoinHandle<u64>) {
     let (tx, rx) = sync_channel::<Batch<RawItem>>(2);
     let max = config.max_doc_bytes;
     let inputs = config.inputs.clone();
-    let handle = scope.spawn(move || -> u64 {
+    let handle = std::thread::spawn(move || -> u64 {
         let mut batch = Vec::new();
         let mut batch_bytes = 0usize;
         let mut sent_disk = 0u64;
         let mut flush = |batch: &mut Vec<RawItem>, batch_bytes: &mut usize, force: bool| -> bool {
-            if batch.is_empty() || (!force && batch.len() < BATCH_RECORDS && *batch_bytes < BATCH_BYTES) {
+            if batch.is_empty()
+                || (!force && batch.len() < BATCH_RECORDS && *batch_bytes < BATCH_BYTES)
+            {
                 return true;
             }
             let now = disk.load(Ordering::Relaxed);
-            let b = Batch { items: std::mem::take(batch), progress_bytes: now - sent_disk };
+            let b = Batch {
+                items: std::mem::take(batch),
+                progress_bytes: now - sent_disk,
+            };
             sent_disk = now;
             *batch_bytes = 0;
             tx.send(b).is_ok() && !STOP.load(Ordering::Relaxed)
@@ -544,7 +570,11 @@ fn spawn_reader<'scope>(
             let mut reader = match input::open(&file, disk.clone()) {
                 Ok(r) => r,
                 Err(e) => {
-                    let src = Source { file: file.display.clone(), line: None, offset: 0 };
+                    let src = Source {
+                        file: file.display.clone(),
+                        line: None,
+                        offset: 0,
+                    };
                     let mut r = Reject::new(&src, "unreadable", format!("cannot open: {e}"), b"");
                     r.raw = None;
                     batch.push(RawItem::Reject(r));
@@ -553,19 +583,35 @@ fn spawn_reader<'scope>(
             };
             match file.kind {
                 InputKind::Text => {
-                    let src = Source { file: file.display.clone(), line: None, offset: 0 };
+                    let src = Source {
+                        file: file.display.clone(),
+                        line: None,
+                        offset: 0,
+                    };
                     match input::read_all_bounded(&mut *reader, max) {
                         Ok((bytes, total)) if total > max as u64 => {
-                            let r = Reject::new(&src, "too-large", format!("{total} bytes, over --max-doc-bytes {max}"), &bytes);
+                            let mut r = Reject::new(
+                                &src,
+                                "too-large",
+                                format!("{total} bytes, over --max-doc-bytes {max}"),
+                                &bytes,
+                            );
+                            r.raw_len = total;
+                            r.raw_truncated = true;
                             batch_bytes += bytes.len();
                             batch.push(RawItem::Reject(r.with_id(Some(file.rel.to_string()))));
                         }
                         Ok((bytes, _)) => {
                             batch_bytes += bytes.len();
-                            batch.push(RawItem::Record { bytes, source: src, file: file.clone() });
+                            batch.push(RawItem::Record {
+                                bytes,
+                                source: src,
+                                file: file.clone(),
+                            });
                         }
                         Err(e) => {
-                            let mut r = Reject::new(&src, "read-error", format!("cannot read: {e}"), b"");
+                            let mut r =
+                                Reject::new(&src, "read-error", format!("cannot read: {e}"), b"");
                             r.raw = None;
                             batch.push(RawItem::Reject(r.with_id(Some(file.rel.to_string()))));
                         }
@@ -576,7 +622,11 @@ fn spawn_reader<'scope>(
                     let mut line_no = 0u64;
                     loop {
                         line_no += 1;
-                        let src = Source { file: file.display.clone(), line: Some(line_no), offset };
+                        let src = Source {
+                            file: file.display.clone(),
+                            line: Some(line_no),
+                            offset,
+                        };
                         match input::read_line_bounded(&mut *reader, &mut line, max) {
                             Ok(Line::Eof) => break,
                             Ok(Line::Whole(n)) => {
@@ -585,13 +635,27 @@ fn spawn_reader<'scope>(
                                     batch.push(RawItem::Blank);
                                 } else {
                                     batch_bytes += n;
-                                    let bytes = std::mem::replace(&mut line, Vec::with_capacity(n.min(1 << 16)));
-                                    batch.push(RawItem::Record { bytes, source: src, file: file.clone() });
+                                    let bytes = std::mem::replace(
+                                        &mut line,
+                                        Vec::with_capacity(n.min(1 << 16)),
+                                    );
+                                    batch.push(RawItem::Record {
+                                        bytes,
+                                        source: src,
+                                        file: file.clone(),
+                                    });
                                 }
                             }
                             Ok(Line::TooLong(total)) => {
                                 offset += total + 1;
-                                let r = Reject::new(&src, "too-large", format!("{total} bytes, over --max-doc-bytes {max}"), &line);
+                                let mut r = Reject::new(
+                                    &src,
+                                    "too-large",
+                                    format!("{total} bytes, over --max-doc-bytes {max}"),
+                                    &line,
+                                );
+                                r.raw_len = total;
+                                r.raw_truncated = true;
                                 batch_bytes += line.len();
                                 batch.push(RawItem::Reject(r));
                             }
@@ -868,10 +932,10 @@ fn first_pass(
     };
     let disk = Arc::new(AtomicU64::new(0));
     let spilling = spill.is_some();
-    std::thread::scope(|scope| -> Result<()> {
-        let (rx, reader) = spawn_reader(scope, cfg, source, disk.clone());
-        for batch in rx {
-            check_stop()?;
+    (|| -> Result<()> {
+        let (rx, reader) = spawn_reader(cfg, source, disk.clone());
+        for batch in recv_batches(&rx) {
+            let batch = batch?;
             let n_items = batch.items.len() as u64;
             let outs = workers.map(batch.items, |w, item| first_item(stages, w, item, spilling));
             for out in outs {
@@ -914,7 +978,7 @@ fn first_pass(
         }
         report.files_in = reader.join().unwrap_or(0);
         check_stop()
-    })?;
+    })()?;
     pass.bytes = report.bytes_in;
     let mut counts: Option<LineCounts> = None;
     for w in workers.drain() {
@@ -968,17 +1032,22 @@ fn merge_worker(report: &mut Report, w: Worker, counts: &mut Option<LineCounts>)
 }
 
 /// Reads the spill on a thread of its own and sends batches of records.
-fn spawn_spill_reader<'scope>(
-    scope: &'scope std::thread::Scope<'scope, '_>,
-    spill: &Spill,
-) -> Result<Receiver<Batch<Vec<u8>>>> {
+fn spawn_spill_reader(spill: &Spill) -> Result<Receiver<Result<Batch<Vec<u8>>>>> {
     let mut reader = spill.reader().map_err(|e| Error::io("spill file", e))?;
-    let (tx, rx) = sync_channel::<Batch<Vec<u8>>>(2);
-    scope.spawn(move || {
+    let (tx, rx) = sync_channel::<Result<Batch<Vec<u8>>>>(2);
+    std::thread::spawn(move || {
         let mut items = Vec::new();
         let mut bytes = 0usize;
         let mut buf = Vec::new();
-        while let Ok(true) = reader.next_record(&mut buf) {
+        loop {
+            match reader.next_record(&mut buf) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let _ = tx.send(Err(Error::io("spill file", e)));
+                    return;
+                }
+            }
             bytes += buf.len() + 4;
             items.push(std::mem::take(&mut buf));
             if items.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES {
@@ -987,15 +1056,15 @@ fn spawn_spill_reader<'scope>(
                     progress_bytes: bytes as u64,
                 };
                 bytes = 0;
-                if tx.send(b).is_err() || STOP.load(Ordering::Relaxed) {
+                if tx.send(Ok(b)).is_err() || STOP.load(Ordering::Relaxed) {
                     return;
                 }
             }
         }
-        let _ = tx.send(Batch {
+        let _ = tx.send(Ok(Batch {
             items,
             progress_bytes: bytes as u64,
-        });
+        }));
     });
     Ok(rx)
 }
@@ -1044,10 +1113,10 @@ fn sign_pass(
         name: "sign".into(),
         ..PassStats::default()
     };
-    std::thread::scope(|scope| -> Result<()> {
-        let rx = spawn_spill_reader(scope, spill)?;
-        for batch in rx {
-            check_stop()?;
+    (|| -> Result<()> {
+        let rx = spawn_spill_reader(spill)?;
+        for batch in recv_batches(&rx) {
+            let batch = batch??;
             let n = batch.items.len() as u64;
             let outs = workers.map(
                 batch.items,
@@ -1080,7 +1149,7 @@ fn sign_pass(
             progress.advance(n, batch.progress_bytes);
         }
         check_stop()
-    })?;
+    })()?;
     for w in workers.drain() {
         merge_worker(report, w, &mut None);
     }
@@ -1130,10 +1199,10 @@ fn write_pass(
         ..PassStats::default()
     };
     let mut record = 0usize;
-    std::thread::scope(|scope| -> Result<()> {
-        let rx = spawn_spill_reader(scope, spill)?;
-        for batch in rx {
-            check_stop()?;
+    (|| -> Result<()> {
+        let rx = spawn_spill_reader(spill)?;
+        for batch in recv_batches(&rx) {
+            let batch = batch??;
             let n = batch.items.len();
             let first = record;
             record += n;
@@ -1210,7 +1279,7 @@ fn write_pass(
             progress.advance(n as u64, batch.progress_bytes);
         }
         check_stop()
-    })?;
+    })()?;
     for w in workers.drain() {
         merge_worker(report, w, &mut None);
     }

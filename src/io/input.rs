@@ -68,14 +68,20 @@ impl InputFile {
     }
 }
 
-/// Expands the inputs given on the command line into files, in order.
-/// An empty list or `-` means standard input.
+/// Expands the inputs given on the command line into files: the inputs in
+/// sorted order (a path given twice is read once), each folder walked in
+/// sorted order. An empty list or `-` means standard input.
 pub fn discover(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Reject>) {
     let mut files = Vec::new();
     let mut rejects = Vec::new();
     if inputs.is_empty() {
         files.push(InputFile::stdin());
     }
+    // Sorted, so that the same inputs listed in another order give the same
+    // output, byte for byte.
+    let mut inputs: Vec<&PathBuf> = inputs.iter().collect();
+    inputs.sort();
+    inputs.dedup();
     for input in inputs {
         if input.as_os_str() == "-" {
             files.push(InputFile::stdin());
