@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Each pass reads batches on one thread (I/O and decompression), maps each
-//! batch over the rayon pool in chunks, each chunk on a [`Worker`] that owns
+//! batch over the rayon pool in chunks, each chunk on a `Worker` that owns
 //! the scratch buffers and counters, and consumes the results in input
 //! order on the calling thread. Output order and every counter are
 //! therefore the same for one thread and many. Only the spill file and the
