@@ -112,7 +112,9 @@ fn many_distinct_lines_and_blank_runs() {
     check("distinct lines and blank runs", 50_000, |n| {
         let mut s = String::with_capacity(n * 40);
         for i in 0..n {
-            s.push_str(&format!("Paragraph {i} says something about the vote.\n\n\n\n"));
+            s.push_str(&format!(
+                "Paragraph {i} says something about the vote.\n\n\n\n"
+            ));
         }
         s
     });
