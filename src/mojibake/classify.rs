@@ -23,12 +23,14 @@ pub(crate) fn class(c: char) -> Class {
         0x100..=0x17F => match c {
             'ſ' => Bad,
             'ĸ' | 'ŉ' | 'Ŀ' | 'ŀ' | 'Ĳ' | 'ĳ' | 'Ĩ' | 'ĩ' | 'Ũ' | 'ũ' | 'Ŧ' | 'ŧ' | 'Ŋ' | 'ŋ'
-            | 'Ĭ' | 'ĭ' | 'Ŏ' | 'ŏ' | 'Ŭ' | 'ŭ' | 'Ĕ' | 'ĕ' | 'Ĉ' | 'ĉ' | 'Ĝ' | 'ĝ' | 'Ĥ'
-            | 'ĥ' | 'Ĵ' | 'ĵ' | 'Ŝ' | 'ŝ' | 'Ŵ' | 'ŵ' | 'Ŷ' | 'ŷ' | 'Ġ' | 'Ħ' | 'ħ' => Weak,
+            | 'Ĭ' | 'ĭ' | 'Ŏ' | 'ŏ' | 'Ŭ' | 'ŭ' | 'Ĕ' | 'ĕ' | 'Ĉ' | 'ĉ' | 'Ĝ' | 'ĝ' | 'Ĥ' | 'ĥ'
+            | 'Ĵ' | 'ĵ' | 'Ŝ' | 'ŝ' | 'Ŵ' | 'ŵ' | 'Ŷ' | 'ŷ' | 'Ġ' | 'Ħ' | 'ħ' => Weak,
             _ => Good,
         },
         0x180..=0x24F => match c {
-            'ƒ' | 'Ơ' | 'ơ' | 'Ư' | 'ư' | 'Ș' | 'ș' | 'Ț' | 'ț' | 'ǎ' | 'ǐ' | 'ǒ' | 'ǔ' => Good,
+            'ƒ' | 'Ơ' | 'ơ' | 'Ư' | 'ư' | 'Ș' | 'ș' | 'Ț' | 'ț' | 'ǎ' | 'ǐ' | 'ǒ' | 'ǔ' => {
+                Good
+            }
             _ => Weak,
         },
         0x250..=0x2AF => Bad,
@@ -36,7 +38,7 @@ pub(crate) fn class(c: char) -> Class {
             'ˆ' | '˜' | 'ˇ' | '˘' | '˙' | '˚' | '˛' | '˝' | 'ʼ' | 'ʻ' => Good,
             _ => Bad,
         },
-        0x300..=0x36F => Weak,
+        0x300..=0x36F => Good,
         0x370..=0x3E1 => Good,
         0x3E2..=0x3FF => Weak,
         0x400..=0x45F => Good,
@@ -109,7 +111,8 @@ pub(crate) enum Script {
     /// Greek: single Greek letters are common in science text.
     Greek,
     /// Any other alphabet (Cyrillic, Hebrew, Arabic, Armenian, ...): a lone
-    /// letter of it among Latin text or digits is suspicious.
+    /// letter of it among Latin text or digits is suspicious. Numbers of 10
+    /// and more are the CJK scripts (Hangul, kana, ideographs).
     Other(u8),
 }
 
@@ -122,6 +125,11 @@ pub(crate) fn script(c: char) -> Script {
         0x590..=0x5FF => Script::Other(3),
         0x600..=0x6FF => Script::Other(4),
         0x700..=0x8FF => Script::Other(5),
+        0x900..=0xDFF => Script::Other(6),
+        0xE00..=0xEFF => Script::Other(7),
+        0x1100..=0x11FF | 0xAC00..=0xD7AF => Script::Other(10),
+        0x3040..=0x30FF => Script::Other(11),
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0x20000..=0x3FFFF => Script::Other(12),
         _ => Script::Latin,
     }
 }

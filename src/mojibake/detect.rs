@@ -88,12 +88,12 @@ fn decode_at(bytes: &[Option<u8>], chars: &[char], i: usize) -> Option<(usize, c
     let mut buf = [0u8; 4];
     buf[0] = lead;
     let mut lossy = false;
-    for j in 1..n {
+    for (j, slot) in buf.iter_mut().enumerate().take(n).skip(1) {
         match bytes.get(i + j).copied().flatten() {
-            Some(b) if is_cont(b) => buf[j] = b,
+            Some(b) if is_cont(b) => *slot = b,
             _ if chars.get(i + j) == Some(&'\u{FFFD}') => {
                 lossy = true;
-                buf[j] = 0x80;
+                *slot = 0x80;
             }
             _ => return None,
         }
@@ -134,8 +134,13 @@ fn decode_at(bytes: &[Option<u8>], chars: &[char], i: usize) -> Option<(usize, c
 }
 
 /// Evidence that the 2-4 chars `src` decoding to `out` are mojibake, given
-/// the decoded-view characters `prev` and `next` around them.
+/// the decoded-view characters `prev` and `next` around them. 0 means the
+/// decoded character is implausible anywhere; a negative value means it is
+/// implausible *here* (a lone letter, a case break), which a run full of
+/// other mojibake may overrule.
+#[allow(clippy::too_many_arguments)]
 fn seq_evidence(
+    page: &CodePage,
     cp1252: bool,
     src: &[char],
     lead_byte: u8,
@@ -144,14 +149,21 @@ fn seq_evidence(
     prev: Option<char>,
     next: Option<char>,
 ) -> f32 {
-    let cls = class(out);
+    let mut cls = class(out);
+    if ('\u{80}'..='\u{9F}').contains(&out)
+        && src.iter().any(|&c| c as u32 >= 0x80 && c as u32 <= 0x9F)
+    {
+        // `Â\u{9d}`: the middle layer of double mojibake, which the next
+        // layer decodes (`â€\u{9d}` -> `”`).
+        cls = Class::Weak;
+    }
     if cls == Class::Bad {
         return 0.0;
     }
     let Some(&lead) = src.first() else {
         return 0.0;
     };
-    let cont = src.get(1).copied().unwrap_or(' ');
+    let cont = src.get(1).copied().unwrap_or('\u{A0}');
     let prev_letter = prev.is_some_and(char::is_alphabetic);
     let next_letter = next.is_some_and(char::is_alphabetic);
     let mut e: f32;
@@ -166,15 +178,27 @@ fn seq_evidence(
     if src.len() >= 3 {
         e = 3.0;
     } else {
-        // Two bytes: the lead is a letter or symbol, the continuation one of
-        // the page's upper-half symbols or rare letters.
-        let cont_symbol = !cont.is_alphabetic();
+        // Two bytes: a lead letter or symbol, then one of the page's
+        // upper-half symbols or rare letters. On cp1252 those letters
+        // (š ž œ Ÿ ª º µ ƒ) never follow an accented capital in real text;
+        // on MacRoman, cp1251 and cp1253 the upper half holds letters of the
+        // very languages the page is for.
+        let cont_letter = cont.is_alphabetic()
+            && !cp1252
+            && !(page.name == "cp1251" && matches!(lead_byte, 0xD0 | 0xD1));
+        let cont_weight = if !cont_letter {
+            2.0
+        } else if matches!(page.name, "macroman" | "cp1251" | "cp1253" | "cp437") {
+            1.0
+        } else {
+            1.5
+        };
         e = match lead_byte {
             0xC2 => {
                 if cont == '\u{A0}' && (prev.is_some_and(char::is_uppercase) || prev.is_none()) {
                     0.5
                 } else {
-                    2.0
+                    cont_weight
                 }
             }
             0xC3 => {
@@ -185,13 +209,13 @@ fn seq_evidence(
                         0.5
                     }
                 } else if out.is_lowercase() {
-                    if cont_symbol {
-                        2.0
-                    } else {
-                        1.0
-                    }
-                } else if prev_letter {
-                    2.0
+                    cont_weight
+                } else if prev_letter
+                    || (next.is_some_and(char::is_lowercase) && !"’‘“”…".contains(cont))
+                {
+                    // A capital inside a word or starting one (`Ã‰cole`);
+                    // but `Ã’s` is a plural of Ã, not `Òs`.
+                    cont_weight
                 } else {
                     0.5
                 }
@@ -199,14 +223,14 @@ fn seq_evidence(
             _ => {
                 if cont == '\u{A0}' {
                     0.5
-                } else if cont_symbol {
-                    2.0
                 } else {
-                    1.0
+                    cont_weight
                 }
             }
         };
-        if !cp1252 {
+        // Pages other than cp1252 are rarer: capitals inside a word need
+        // more evidence there (`NICIODATĂ™` is Romanian, not `DATÙ`).
+        if !cp1252 && out.is_uppercase() && prev_letter {
             e *= 0.75;
         }
         // A symbol or box-drawing lead glued to a letter is not how symbols
@@ -217,28 +241,50 @@ fn seq_evidence(
         {
             e = e.max(2.0);
         }
+        // A little preference for the letters real text is full of, so that
+        // ISO-8859-2 `ĂĄ` reads as `á` rather than cp1250's `å`.
+        if "áéíóúàèìòùâêîôûçãõñäëïöüß".contains(out) {
+            e += 0.1;
+        }
+        // Symbol + symbol reading as a symbol (`¬´` -> `«` in MacRoman) is
+        // how kaomoji look, not evidence.
+        if !cp1252 && !lead.is_alphabetic() && !cont.is_alphabetic() && !out.is_alphabetic() {
+            e = e.min(0.5);
+        }
     }
     if cls == Class::Weak {
         e *= 0.25;
     }
-    // Letters: the repaired word must look like a word.
+    // Letters: the repaired word must look like a word. Neighbours that are
+    // non-ASCII symbols are likely more mojibake, so they do not count as
+    // word boundaries.
     if out.is_alphabetic() {
-        let alone = !prev.is_some_and(char::is_alphanumeric)
-            && !next.is_some_and(char::is_alphanumeric);
-        if alone && !may_stand_alone(out) {
-            return 0.0;
+        let boundary = |c: Option<char>| c.is_none_or_ascii_non_alnum();
+        let alone = boundary(prev) && boundary(next);
+        if alone && src.len() == 2 && !may_stand_alone(out) {
+            return -1.0;
         }
         if out.is_lowercase()
-            && prev.is_some_and(char::is_uppercase)
+            && script(out) == Script::Latin
+            && prev.is_some_and(|p| p.is_ascii_uppercase())
             && !next.is_some_and(char::is_lowercase)
+            && boundary(next)
         {
-            return 0.0;
+            return -1.0;
         }
-        if src.len() == 2 {
-            if let Script::Other(s) = script(out) {
-                let same = |c: Option<char>| c.is_some_and(|c| script(c) == Script::Other(s));
-                if !same(prev) && !same(next) && !alone {
-                    return 0.0;
+        if let Script::Other(s) = script(out) {
+            let same = |c: Option<char>| c.is_some_and(|c| script(c) == Script::Other(s));
+            let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+            if !same(prev) && !same(next) {
+                if src.len() == 2 && !alone {
+                    return -1.0;
+                }
+                if src.len() > 2 && (glued(prev) || glued(next)) {
+                    return -1.0;
+                }
+                if src.len() > 2 && s >= 10 {
+                    // One ideograph or syllable among non-CJK text.
+                    e = e.min(1.0);
                 }
             }
         }
@@ -246,7 +292,20 @@ fn seq_evidence(
     e
 }
 
-/// Evaluates `chars` (one run) under `page`. `scratch` holds the byte view.
+trait Boundary {
+    fn is_none_or_ascii_non_alnum(&self) -> bool;
+}
+
+impl Boundary for Option<char> {
+    fn is_none_or_ascii_non_alnum(&self) -> bool {
+        match self {
+            None => true,
+            Some(c) => c.is_ascii() && !c.is_ascii_alphanumeric(),
+        }
+    }
+}
+
+/// Evaluates `chars` (one run) under `page`. `bytes` is scratch space.
 pub(crate) fn eval_run(
     page: &CodePage,
     cp1252: bool,
@@ -259,33 +318,54 @@ pub(crate) fn eval_run(
     out.score = 0.0;
     bytes.clear();
     bytes.extend(chars.iter().map(|&c| page.byte_of(c)));
+    // A space right after the run may be a 0xA0 byte (a no-break space in
+    // every page tried here but MacRoman) that some process "normalized".
+    let virtual_a0 = ctx.next == Some(' ') && page.char_of(0xA0) == '\u{A0}';
+    if virtual_a0 {
+        bytes.push(Some(0xA0));
+    }
     // First pass: candidates, greedy left to right.
     let mut i = 0;
     while i < chars.len() {
         if let Some((n, c, lossy)) = decode_at(bytes, chars, i) {
-            out.seqs.push(Seq {
+            let mut seq = Seq {
                 first: i,
                 len: n,
                 out: c,
                 evidence: 0.0,
-                kind: if lossy { SeqKind::Lossy } else { SeqKind::Decode },
+                kind: if lossy {
+                    SeqKind::Lossy
+                } else {
+                    SeqKind::Decode
+                },
                 eat: 0,
                 delete: false,
-            });
+            };
+            if i + n > chars.len() {
+                seq.len = chars.len() - i;
+                seq.kind = SeqKind::SpaceA0;
+                seq.eat = 1;
+                if c == '\u{A0}' {
+                    seq.kind = SeqKind::StrayA;
+                } else if c == 'à' {
+                    seq.eat = usize::from(a_grave_eats_space(ctx.after));
+                }
+            }
+            out.seqs.push(seq);
             i += n;
         } else {
             i += 1;
         }
     }
-    space_a0(page, cp1252, chars, ctx, out);
+    stray_a_at_eol(page, cp1252, chars, ctx, out);
     if out.seqs.is_empty() {
         return;
     }
     // Second pass: evidence, with neighbours seen as they would be repaired.
-    let mut unexplained = 0.0f32;
     let mut k = 0;
     let mut pos = 0;
     let mut prev = ctx.prev;
+    let mut unexplained = 0.0f32;
     while pos < chars.len() {
         match out.seqs.get(k).copied() {
             Some(s) if s.first == pos => {
@@ -297,6 +377,7 @@ pub(crate) fn eval_run(
                 let lead_byte = bytes.get(pos).copied().flatten().unwrap_or(0);
                 let e = match s.kind {
                     SeqKind::Decode | SeqKind::Lossy => seq_evidence(
+                        page,
                         cp1252,
                         src,
                         lead_byte,
@@ -305,18 +386,26 @@ pub(crate) fn eval_run(
                         prev,
                         next,
                     ),
-                    SeqKind::StrayA | SeqKind::SpaceA0 => {
-                        special_evidence(s, prev, ctx)
+                    SeqKind::SpaceA0 if s.out != 'à' => {
+                        // Weak on its own: the document must show mojibake
+                        // elsewhere.
+                        if class(s.out) != Class::Good
+                            || (src.len() < 2 && !(s.out.is_alphabetic() || s.out.is_numeric()))
+                        {
+                            0.0
+                        } else if src.len() >= 2 {
+                            1.5
+                        } else {
+                            0.5
+                        }
                     }
+                    SeqKind::StrayA | SeqKind::SpaceA0 => special_evidence(s, prev),
                 };
-                if e <= 0.0 {
-                    unexplained += src.iter().filter(|c| c.is_alphabetic()).count() as f32;
-                }
                 if let Some(slot) = out.seqs.get_mut(k) {
                     slot.evidence = e;
                 }
-                prev = Some(s.out);
-                pos += s.len;
+                prev = Some(if s.delete { ' ' } else { s.out });
+                pos += s.len.max(1);
                 k += 1;
             }
             _ => {
@@ -329,77 +418,77 @@ pub(crate) fn eval_run(
             }
         }
     }
+    // A run that is plainly mojibake overall (a 3-byte sequence's worth of
+    // evidence) takes its doubtful pieces too: in double mojibake the
+    // intermediate characters (`â`, `Ã`) look like lone letters.
+    let total: f32 = out.seqs.iter().map(|s| s.evidence.max(0.0)).sum();
+    for s in out.seqs.iter_mut() {
+        if s.evidence < 0.0 {
+            if total >= 3.0 {
+                s.evidence = 0.5;
+            } else {
+                unexplained += chars
+                    .get(s.first..s.first + s.len)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter(|c| c.is_alphabetic())
+                    .count() as f32;
+            }
+        }
+    }
     out.seqs.retain(|s| s.evidence > 0.0);
-    let _ = page;
     out.score = out.seqs.iter().map(|s| s.evidence).sum::<f32>() - unexplained;
 }
 
-/// Adds the candidates that involve the space after the run or a stray `Â`
-/// closing a line; the run's last character must be left by the decoder.
-fn space_a0(page: &CodePage, cp1252: bool, chars: &[char], ctx: Context, out: &mut RunEval) {
+/// Whether `Ã` + space (à whose 0xA0 became a space) swallows that space: it
+/// does before a second space or a Portuguese contraction (`às`, `àquele`);
+/// otherwise the space is kept, as French `voilà le` needs it.
+fn a_grave_eats_space(after: &str) -> bool {
+    let after_space = after.get(1..).unwrap_or("");
+    let word = after_space
+        .split(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("");
+    let word_end = after_space.get(word.len()..).and_then(|r| r.chars().next());
+    after_space.starts_with(' ')
+        || (matches!(
+            word,
+            "s" | "quele" | "quela" | "queles" | "quelas" | "quilo"
+        ) && word_end.is_none_or_ascii_non_alnum()
+            && word_end != Some('\''))
+}
+
+/// A lone `Â` closing a line: the rest of a UTF-8 no-break space was lost.
+fn stray_a_at_eol(page: &CodePage, cp1252: bool, chars: &[char], ctx: Context, out: &mut RunEval) {
     let Some(last_i) = chars.len().checked_sub(1) else {
         return;
     };
-    if out.seqs.last().is_some_and(|s| s.first + s.len > last_i) {
+    if !cp1252 || out.seqs.last().is_some_and(|s| s.first + s.len > last_i) {
         return;
     }
-    let Some(&last) = chars.get(last_i) else {
+    if chars.get(last_i).and_then(|&c| page.byte_of(c)) != Some(0xC2) {
         return;
-    };
-    let byte = page.byte_of(last);
-    let mut seq = Seq {
-        first: last_i,
-        len: 1,
-        out: '\u{A0}',
-        evidence: 0.0,
-        kind: SeqKind::SpaceA0,
-        eat: 0,
-        delete: false,
-    };
-    let after_space = ctx.after.get(1..).unwrap_or("");
-    match (ctx.next, byte) {
-        (Some(' '), Some(0xC2)) if cp1252 => {
-            seq.kind = SeqKind::StrayA;
-            seq.eat = 1;
-        }
-        (None | Some('\n') | Some('\r'), Some(0xC2)) if cp1252 => {
-            seq.kind = SeqKind::StrayA;
-            seq.delete = true;
-        }
-        (Some(' '), Some(0xC3)) if cp1252 || page.name == "cp1251" => {
-            seq.out = 'à';
-            // A second space, or a Portuguese contraction (`às`, `àquele`)
-            // following, means the space stood for the lost 0xA0 byte.
-            let word: &str = after_space
-                .split(|c: char| !c.is_alphabetic())
-                .next()
-                .unwrap_or("");
-            if after_space.starts_with(' ')
-                || matches!(word, "s" | "quele" | "quela" | "queles" | "quelas" | "quilo")
-            {
-                seq.eat = 1;
-            }
-        }
-        (Some(' '), Some(0xC5)) if cp1252 => {
-            seq.out = 'Š';
-            seq.eat = 1;
-        }
-        _ => return,
     }
-    out.seqs.push(seq);
+    if matches!(ctx.next, None | Some('\n') | Some('\r')) {
+        out.seqs.push(Seq {
+            first: last_i,
+            len: 1,
+            out: '\u{A0}',
+            evidence: 0.0,
+            kind: SeqKind::StrayA,
+            eat: 0,
+            delete: true,
+        });
+    }
 }
 
-/// Evidence for the candidates of [`space_a0`].
-fn special_evidence(s: Seq, prev: Option<char>, ctx: Context) -> f32 {
-    let after_space = ctx.after.get(1..).unwrap_or("");
-    let next2 = after_space.chars().next();
+/// Evidence for the stray `Â` and `Ã` + space candidates.
+fn special_evidence(s: Seq, prev: Option<char>) -> f32 {
     match (s.kind, s.out) {
-        (SeqKind::StrayA, _) => {
-            match prev {
-                Some(p) if !p.is_whitespace() && !p.is_uppercase() => 2.0,
-                _ => 0.0,
-            }
-        }
+        (SeqKind::StrayA, _) => match prev {
+            Some(p) if !p.is_whitespace() && !p.is_uppercase() => 2.0,
+            _ => 0.0,
+        },
         (_, 'à') => {
             if prev.is_some_and(char::is_lowercase) {
                 2.0
@@ -407,13 +496,6 @@ fn special_evidence(s: Seq, prev: Option<char>, ctx: Context) -> f32 {
                 0.0
             } else {
                 1.0
-            }
-        }
-        (_, 'Š') => {
-            if next2.is_some_and(char::is_lowercase) && !prev.is_some_and(char::is_alphabetic) {
-                0.5
-            } else {
-                0.0
             }
         }
         _ => 0.0,

@@ -86,7 +86,7 @@ pub struct RepairStats {
     pub latin1: u64,
     /// Spans of UTF-8 read as MacRoman.
     pub macroman: u64,
-    /// Spans of UTF-8 read as Windows-1250.
+    /// Spans of UTF-8 read as Windows-1250 or ISO-8859-2.
     pub cp1250: u64,
     /// Spans of UTF-8 read as Windows-1251.
     pub cp1251: u64,
@@ -134,7 +134,7 @@ impl RepairStats {
             "utf8-as-cp1252" => &mut self.cp1252,
             "utf8-as-latin1" => &mut self.latin1,
             "utf8-as-macroman" => &mut self.macroman,
-            "utf8-as-cp1250" => &mut self.cp1250,
+            "utf8-as-cp1250" | "utf8-as-latin2" => &mut self.cp1250,
             "utf8-as-cp1251" => &mut self.cp1251,
             "utf8-as-cp1253" => &mut self.cp1253,
             "utf8-as-cp1254" => &mut self.cp1254,
@@ -193,7 +193,7 @@ struct Scratch {
 /// Evidence a run needs on its own, and what the document must add up to.
 const RUN_STRONG: f32 = 2.0;
 const RUN_WEAK: f32 = 0.5;
-const DOC_STRONG: f32 = 4.0;
+const DOC_SUPPORT: f32 = 2.0;
 
 impl Repairer {
     /// Whether this build has a working repairer.
@@ -222,7 +222,7 @@ impl Repairer {
         }
         let mut scratch = Scratch::default();
         let mut plans: Vec<Plan> = Vec::new();
-        let mut doc_score = vec![0.0f32; self.pages.len()];
+        let mut doc_score = 0.0f32;
         let mut clean_runs = 0usize;
         // Pass 1: evaluate every run.
         while i < bytes.len() {
@@ -269,9 +269,7 @@ impl Repairer {
                     scratch.best.seqs = seqs;
                 }
                 if score > 0.0 {
-                    if let Some(d) = doc_score.get_mut(page) {
-                        *d += score;
-                    }
+                    doc_score += score;
                 }
                 plans.push(Plan {
                     start: i,
@@ -290,10 +288,10 @@ impl Repairer {
         let mut changed_spans = 0usize;
         let mut run_out = String::new();
         for plan in &plans {
-            let doc = doc_score.get(plan.page).copied().unwrap_or(0.0);
+            let rest = doc_score - plan.score.max(0.0);
             let accept = !plan.seqs.is_empty()
-                && ((plan.score >= RUN_STRONG && doc >= doc_needed)
-                    || (plan.score >= RUN_WEAK && doc >= DOC_STRONG));
+                && ((plan.score >= RUN_STRONG && doc_score >= doc_needed)
+                    || (plan.score >= RUN_WEAK && rest >= DOC_SUPPORT));
             let Some(run) = text.get(plan.start..plan.end) else {
                 continue;
             };
@@ -320,7 +318,8 @@ impl Repairer {
             if run_out == run && eat == 0 {
                 continue;
             }
-            let (Some(gap), Some(before)) = (text.get(copied..plan.start), text.get(plan.start..end))
+            let (Some(gap), Some(before)) =
+                (text.get(copied..plan.start), text.get(plan.start..end))
             else {
                 continue;
             };
@@ -337,10 +336,17 @@ impl Repairer {
             copied = end;
             changed_spans += 1;
             stats.count(kind);
-            if kind != "c1-control" && kind != "stray-a" && plan.seqs.iter().any(|s| s.kind == SeqKind::StrayA) {
+            if kind != "c1-control"
+                && kind != "stray-a"
+                && plan.seqs.iter().any(|s| s.kind == SeqKind::StrayA)
+            {
                 stats.stray_a += 1;
             }
-            stats.lossy += plan.seqs.iter().filter(|s| s.kind == SeqKind::Lossy).count() as u64;
+            stats.lossy += plan
+                .seqs
+                .iter()
+                .filter(|s| s.kind == SeqKind::Lossy)
+                .count() as u64;
         }
         if changed_spans == 0 {
             return false;

@@ -112,13 +112,14 @@ pub(crate) const CP1252: usize = 0;
 /// Every page the detector tries, most common first (ties go to the first).
 pub(crate) fn pages(dos: bool) -> Vec<CodePage> {
     use encoding_rs::{
-        MACINTOSH, WINDOWS_1250, WINDOWS_1251, WINDOWS_1252, WINDOWS_1253, WINDOWS_1254,
-        WINDOWS_1257,
+        ISO_8859_2, MACINTOSH, WINDOWS_1250, WINDOWS_1251, WINDOWS_1252, WINDOWS_1253,
+        WINDOWS_1254, WINDOWS_1257,
     };
     let mut v = vec![
         CodePage::from_encoding("cp1252", "utf8-as-cp1252", WINDOWS_1252),
         CodePage::from_encoding("macroman", "utf8-as-macroman", MACINTOSH),
         CodePage::from_encoding("cp1250", "utf8-as-cp1250", WINDOWS_1250),
+        CodePage::from_encoding("latin2", "utf8-as-latin2", ISO_8859_2),
         CodePage::from_encoding("cp1251", "utf8-as-cp1251", WINDOWS_1251),
         CodePage::from_encoding("cp1253", "utf8-as-cp1253", WINDOWS_1253),
         CodePage::from_encoding("cp1254", "utf8-as-cp1254", WINDOWS_1254),
