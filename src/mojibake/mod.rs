@@ -1,15 +1,77 @@
 //! Mojibake repair: text that was UTF-8 but was decoded with a single-byte
-//! code page (Windows-1252, Latin-1, MacRoman, Windows-125x) is turned back
-//! into what the author wrote; everything else is left byte-for-byte alone.
+//! code page (Windows-1252, Latin-1, MacRoman, Windows-125x, DOS 437) is
+//! turned back into what the author wrote; everything else is left
+//! byte-for-byte alone.
 //!
-//! STUB: the repairer is filled by its own issue. Until then [`Repairer::repair`]
-//! changes nothing and the CLI says that the stage is not built.
+//! # How the detector works
+//!
+//! Mojibake of a UTF-8 character is 2-4 non-ASCII characters in a row
+//! (`é` -> `Ã©`, `’` -> `â€™`), because every byte of a multibyte UTF-8
+//! sequence is >= 0x80. So clean ASCII can be skipped without decoding, and
+//! only *runs* of non-ASCII characters are examined:
+//!
+//! ```text
+//! for each run of non-ASCII chars in the document (skip ASCII 32 bytes at a time):
+//!     for each code page P (cp1252 first):
+//!         bytes = the run mapped back through P (chars P lacks -> none)
+//!         candidates = places where bytes form a whole UTF-8 sequence
+//!         evidence(candidate) = 0 if the decoded char is implausible
+//!                               (C1 control, IPA, private use, lone letter of
+//!                               another script, lowercase after capitals, ...)
+//!                             else 3 for 3-4 byte sequences, up to 2 for pairs
+//!                               (more when the pair is a typical one like
+//!                               `Ã©`, less on pages other than cp1252)
+//!         score(run, P) = sum(evidence) - letters P could not explain
+//!     keep the best page per run
+//! doc_score[P] = sum of the scores of runs whose best page is P
+//! repair a run when score >= 2 and doc_score >= 2 (3 if the document also holds
+//!     clean non-ASCII text), or when score >= 0.5 and doc_score >= 4
+//! repeat on each repaired run (up to max_layers) for double mojibake
+//! ```
+//!
+//! Besides UTF-8 sequences the detector repairs the stray `Â` that a UTF-8
+//! no-break space leaves behind when its second byte became a space or was
+//! dropped (`Â ` -> NBSP, `Â` at the end of a line -> removed), `Ã ` whose
+//! 0xA0 became a space (`voilÃ  le` -> `voilà le`), sequences that lost a byte
+//! to U+FFFD (-> one U+FFFD), CESU-8 surrogate pairs, and C1 control
+//! characters, which become the Windows-1252 character a browser would show.
+//!
+//! A false repair is worse than a missed one: when evidence is weak the text
+//! is left alone. Typography (quotes, widths, normalization) is not touched.
 
+mod classify;
+mod detect;
+mod tables;
+
+use detect::{eval_run, Context, RunEval, Seq, SeqKind};
 use serde::Serialize;
+use tables::{CodePage, CP1252};
 
-/// Settings of the repair stage.
-#[derive(Debug, Clone, Default)]
-pub struct RepairConfig {}
+/// Settings of the repair stage. [`RepairConfig::default`] is the
+/// recommended setting.
+#[derive(Debug, Clone)]
+pub struct RepairConfig {
+    /// How many layers of mojibake are undone at most (`Ã¢â‚¬â„¢` is two).
+    pub max_layers: u8,
+    /// Repair the stray `Â` of a damaged no-break space.
+    pub stray_a: bool,
+    /// Replace C1 control characters by the Windows-1252 characters a
+    /// browser would show for them.
+    pub c1_controls: bool,
+    /// Also try DOS code page 437 (`╨┐` for `п`).
+    pub dos: bool,
+}
+
+impl Default for RepairConfig {
+    fn default() -> Self {
+        RepairConfig {
+            max_layers: 3,
+            stray_a: true,
+            c1_controls: true,
+            dos: true,
+        }
+    }
+}
 
 /// Counters of the repair stage, summed over documents.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -18,6 +80,32 @@ pub struct RepairStats {
     pub docs_changed: u64,
     /// Spans repaired, all kinds together.
     pub spans_repaired: u64,
+    /// Spans of UTF-8 read as Windows-1252.
+    pub cp1252: u64,
+    /// Spans of UTF-8 read as Latin-1 (C1 controls left in).
+    pub latin1: u64,
+    /// Spans of UTF-8 read as MacRoman.
+    pub macroman: u64,
+    /// Spans of UTF-8 read as Windows-1250 or ISO-8859-2.
+    pub cp1250: u64,
+    /// Spans of UTF-8 read as Windows-1251.
+    pub cp1251: u64,
+    /// Spans of UTF-8 read as Windows-1253.
+    pub cp1253: u64,
+    /// Spans of UTF-8 read as Windows-1254.
+    pub cp1254: u64,
+    /// Spans of UTF-8 read as Windows-1257.
+    pub cp1257: u64,
+    /// Spans of UTF-8 read as DOS code page 437.
+    pub cp437: u64,
+    /// Spans that needed more than one layer undone.
+    pub multi_layer: u64,
+    /// Stray `Â` repaired.
+    pub stray_a: u64,
+    /// Stray C1 control characters replaced.
+    pub c1_controls: u64,
+    /// Sequences that had lost a byte, replaced by U+FFFD.
+    pub lossy: u64,
 }
 
 impl RepairStats {
@@ -25,6 +113,39 @@ impl RepairStats {
     pub fn merge(&mut self, other: &RepairStats) {
         self.docs_changed += other.docs_changed;
         self.spans_repaired += other.spans_repaired;
+        self.cp1252 += other.cp1252;
+        self.latin1 += other.latin1;
+        self.macroman += other.macroman;
+        self.cp1250 += other.cp1250;
+        self.cp1251 += other.cp1251;
+        self.cp1253 += other.cp1253;
+        self.cp1254 += other.cp1254;
+        self.cp1257 += other.cp1257;
+        self.cp437 += other.cp437;
+        self.multi_layer += other.multi_layer;
+        self.stray_a += other.stray_a;
+        self.c1_controls += other.c1_controls;
+        self.lossy += other.lossy;
+    }
+
+    fn count(&mut self, kind: &str) {
+        self.spans_repaired += 1;
+        let slot = match kind {
+            "utf8-as-cp1252" => &mut self.cp1252,
+            "utf8-as-latin1" => &mut self.latin1,
+            "utf8-as-macroman" => &mut self.macroman,
+            "utf8-as-cp1250" | "utf8-as-latin2" => &mut self.cp1250,
+            "utf8-as-cp1251" => &mut self.cp1251,
+            "utf8-as-cp1253" => &mut self.cp1253,
+            "utf8-as-cp1254" => &mut self.cp1254,
+            "utf8-as-cp1257" => &mut self.cp1257,
+            "utf8-as-cp437" => &mut self.cp437,
+            "multi-layer" => &mut self.multi_layer,
+            "stray-a" => &mut self.stray_a,
+            "c1-control" => &mut self.c1_controls,
+            _ => return,
+        };
+        *slot += 1;
     }
 }
 
@@ -37,23 +158,51 @@ pub struct Change {
     pub before: String,
     /// The span as repaired.
     pub after: String,
-    /// What kind of damage it was (for example `utf8-as-cp1252`).
+    /// What kind of damage it was: `utf8-as-cp1252`, `utf8-as-latin1`,
+    /// `utf8-as-macroman`, `utf8-as-cp125x`, `utf8-as-cp437`, `multi-layer`
+    /// (mojibake of mojibake), `stray-a` or `c1-control`.
     pub kind: &'static str,
 }
 
 /// The repairer: built once, shared by every thread.
 #[derive(Debug, Clone)]
 pub struct Repairer {
-    _config: RepairConfig,
+    config: RepairConfig,
+    pages: Vec<CodePage>,
 }
+
+/// A run of non-ASCII text and what was decided for it.
+#[derive(Debug)]
+struct Plan {
+    start: usize,
+    end: usize,
+    page: usize,
+    score: f32,
+    seqs: Vec<Seq>,
+}
+
+/// Per-call scratch buffers.
+#[derive(Default)]
+struct Scratch {
+    chars: Vec<char>,
+    bytes: Vec<Option<u8>>,
+    eval: RunEval,
+    best: RunEval,
+}
+
+/// Evidence a run needs on its own, and what the document must add up to.
+const RUN_STRONG: f32 = 2.0;
+const RUN_WEAK: f32 = 0.5;
+const DOC_SUPPORT: f32 = 2.0;
 
 impl Repairer {
     /// Whether this build has a working repairer.
-    pub const BUILT: bool = false;
+    pub const BUILT: bool = true;
 
     /// Builds the repairer and its tables.
     pub fn new(config: RepairConfig) -> Self {
-        Repairer { _config: config }
+        let pages = tables::pages(config.dos);
+        Repairer { config, pages }
     }
 
     /// Repairs `text` into `out` (cleared first). Returns `true` when the
@@ -64,9 +213,306 @@ impl Repairer {
         text: &str,
         out: &mut String,
         stats: &mut RepairStats,
-        explain: Option<&mut Vec<Change>>,
+        mut explain: Option<&mut Vec<Change>>,
     ) -> bool {
-        let _ = (text, out, stats, explain);
-        false
+        let bytes = text.as_bytes();
+        let mut i = next_non_ascii(bytes, 0);
+        if i >= bytes.len() {
+            return false;
+        }
+        let mut scratch = Scratch::default();
+        let mut plans: Vec<Plan> = Vec::new();
+        let mut doc_score = 0.0f32;
+        let mut clean_runs = 0usize;
+        // Pass 1: evaluate every run.
+        while i < bytes.len() {
+            let end = run_end(bytes, i);
+            let (Some(run), Some(before), Some(after)) =
+                (text.get(i..end), text.get(..i), text.get(end..))
+            else {
+                break;
+            };
+            let ctx = Context {
+                prev: before.chars().next_back(),
+                next: after.chars().next(),
+                after,
+            };
+            scratch.chars.clear();
+            scratch.chars.extend(run.chars());
+            let page = self.best_page(&mut scratch, ctx);
+            let has_c1 = self.config.c1_controls && scratch.chars.iter().any(|&c| is_c1(c));
+            if scratch.best.seqs.is_empty() {
+                clean_runs += 1;
+                if has_c1 {
+                    plans.push(Plan {
+                        start: i,
+                        end,
+                        page,
+                        score: 0.0,
+                        seqs: Vec::new(),
+                    });
+                }
+            } else {
+                let mut score = scratch.best.score;
+                if (RUN_WEAK..RUN_STRONG).contains(&score) && self.config.max_layers > 1 {
+                    // A weak first layer may be the outer layer of double
+                    // mojibake; a strong second layer makes it strong.
+                    let mut inner = String::new();
+                    let seqs = scratch.best.seqs.clone();
+                    self.apply(&scratch.chars, &seqs, &mut inner);
+                    scratch.chars.clear();
+                    scratch.chars.extend(inner.chars());
+                    self.best_page(&mut scratch, ctx);
+                    if scratch.best.score >= RUN_STRONG {
+                        score += scratch.best.score;
+                    }
+                    scratch.best.seqs = seqs;
+                }
+                if score > 0.0 {
+                    doc_score += score;
+                }
+                plans.push(Plan {
+                    start: i,
+                    end,
+                    page,
+                    score,
+                    seqs: std::mem::take(&mut scratch.best.seqs),
+                });
+            }
+            i = next_non_ascii(bytes, end);
+        }
+        // Pass 2: decide and write.
+        let doc_needed = if clean_runs > 0 { 3.0 } else { 2.0 };
+        out.clear();
+        let mut copied = 0usize;
+        let mut changed_spans = 0usize;
+        let mut run_out = String::new();
+        for plan in &plans {
+            let rest = doc_score - plan.score.max(0.0);
+            let accept = !plan.seqs.is_empty()
+                && ((plan.score >= RUN_STRONG && doc_score >= doc_needed)
+                    || (plan.score >= RUN_WEAK && rest >= DOC_SUPPORT));
+            let Some(run) = text.get(plan.start..plan.end) else {
+                continue;
+            };
+            scratch.chars.clear();
+            scratch.chars.extend(run.chars());
+            run_out.clear();
+            let mut eat = 0;
+            let mut kind;
+            if accept {
+                eat = plan.seqs.iter().map(|s| s.eat).max().unwrap_or(0);
+                self.apply(&scratch.chars, &plan.seqs, &mut run_out);
+                kind = self.kind_of(plan, &scratch.chars);
+                let layers = self.more_layers(&mut run_out, &mut scratch, text, plan);
+                if layers > 0 {
+                    kind = "multi-layer";
+                }
+            } else if self.config.c1_controls && scratch.chars.iter().any(|&c| is_c1(c)) {
+                kind = "c1-control";
+                self.apply(&scratch.chars, &[], &mut run_out);
+            } else {
+                continue;
+            }
+            let end = plan.end + eat;
+            if run_out == run && eat == 0 {
+                continue;
+            }
+            let (Some(gap), Some(before)) =
+                (text.get(copied..plan.start), text.get(plan.start..end))
+            else {
+                continue;
+            };
+            out.push_str(gap);
+            if let Some(ex) = explain.as_deref_mut() {
+                ex.push(Change {
+                    start: plan.start,
+                    before: before.to_string(),
+                    after: run_out.clone(),
+                    kind,
+                });
+            }
+            out.push_str(&run_out);
+            copied = end;
+            changed_spans += 1;
+            stats.count(kind);
+            if kind != "c1-control"
+                && kind != "stray-a"
+                && plan.seqs.iter().any(|s| s.kind == SeqKind::StrayA)
+            {
+                stats.stray_a += 1;
+            }
+            stats.lossy += plan
+                .seqs
+                .iter()
+                .filter(|s| s.kind == SeqKind::Lossy)
+                .count() as u64;
+        }
+        if changed_spans == 0 {
+            return false;
+        }
+        out.push_str(text.get(copied..).unwrap_or(""));
+        stats.docs_changed += 1;
+        true
+    }
+
+    /// Evaluates the run in `scratch.chars` on every page; the best result
+    /// is left in `scratch.best` and its page returned.
+    fn best_page(&self, scratch: &mut Scratch, ctx: Context) -> usize {
+        let mut best_page = CP1252;
+        scratch.best.seqs.clear();
+        scratch.best.score = f32::MIN;
+        for (p, page) in self.pages.iter().enumerate() {
+            eval_run(
+                page,
+                p == CP1252,
+                &scratch.chars,
+                ctx,
+                &mut scratch.bytes,
+                &mut scratch.eval,
+            );
+            if !scratch.eval.seqs.is_empty() && scratch.eval.score > scratch.best.score {
+                std::mem::swap(&mut scratch.eval, &mut scratch.best);
+                best_page = p;
+            }
+        }
+        if scratch.best.seqs.is_empty() {
+            scratch.best.score = 0.0;
+        }
+        best_page
+    }
+
+    /// Writes `chars` with `seqs` applied (and C1 controls replaced).
+    fn apply(&self, chars: &[char], seqs: &[Seq], out: &mut String) {
+        let mut k = 0;
+        let mut pos = 0;
+        while pos < chars.len() {
+            match seqs.get(k) {
+                Some(s) if s.first == pos => {
+                    if !s.delete {
+                        out.push(s.out);
+                    }
+                    pos += s.len.max(1);
+                    k += 1;
+                }
+                _ => {
+                    let c = chars.get(pos).copied().unwrap_or(' ');
+                    if self.config.c1_controls && is_c1(c) {
+                        out.push(self.c1_replacement(c));
+                    } else {
+                        out.push(c);
+                    }
+                    pos += 1;
+                }
+            }
+        }
+    }
+
+    /// Undoes further layers of mojibake on a repaired run; returns how many.
+    fn more_layers(
+        &self,
+        run_out: &mut String,
+        scratch: &mut Scratch,
+        text: &str,
+        plan: &Plan,
+    ) -> usize {
+        let mut layers = 0;
+        let before = text.get(..plan.start).unwrap_or("");
+        let after = text.get(plan.end..).unwrap_or("");
+        let ctx = Context {
+            prev: before.chars().next_back(),
+            next: after.chars().next(),
+            after,
+        };
+        while layers + 1 < usize::from(self.config.max_layers) {
+            scratch.chars.clear();
+            scratch.chars.extend(run_out.chars());
+            self.best_page(scratch, ctx);
+            if scratch.best.seqs.is_empty() || scratch.best.score < RUN_STRONG {
+                break;
+            }
+            // The special forms look at the text after the run, which the
+            // outer layer already consumed; only plain decoding recurses.
+            if scratch
+                .best
+                .seqs
+                .iter()
+                .any(|s| matches!(s.kind, SeqKind::StrayA | SeqKind::SpaceA0))
+            {
+                break;
+            }
+            run_out.clear();
+            let seqs = std::mem::take(&mut scratch.best.seqs);
+            self.apply(&scratch.chars, &seqs, run_out);
+            scratch.best.seqs = seqs;
+            layers += 1;
+        }
+        layers
+    }
+
+    /// The change kind of a repaired run.
+    fn kind_of(&self, plan: &Plan, chars: &[char]) -> &'static str {
+        if plan
+            .seqs
+            .iter()
+            .all(|s| matches!(s.kind, SeqKind::StrayA) && s.out == '\u{A0}')
+        {
+            return "stray-a";
+        }
+        let Some(page) = self.pages.get(plan.page) else {
+            return "utf8-as-cp1252";
+        };
+        if plan.page == CP1252 && chars.iter().any(|&c| is_c1(c)) {
+            return "utf8-as-latin1";
+        }
+        page.kind
+    }
+
+    /// The Windows-1252 character for a C1 control (itself when undefined).
+    fn c1_replacement(&self, c: char) -> char {
+        match self.pages.get(CP1252) {
+            Some(p) => p.char_of(c as u32 as u8),
+            None => c,
+        }
     }
 }
+
+#[inline]
+fn is_c1(c: char) -> bool {
+    ('\u{80}'..='\u{9F}').contains(&c)
+}
+
+/// Index of the first byte >= 0x80 at or after `i` (or `bytes.len()`).
+/// Clean text is mostly ASCII, so 32 bytes are tested at a time; the OR-fold
+/// compiles to vector instructions.
+#[inline]
+fn next_non_ascii(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = bytes.get(i..i + 32) {
+        if chunk.iter().fold(0u8, |a, &b| a | b) & 0x80 != 0 {
+            break;
+        }
+        i += 32;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b >= 0x80 {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// End of the run of non-ASCII bytes starting at `i` (always a char boundary).
+#[inline]
+fn run_end(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests;

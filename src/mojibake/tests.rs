@@ -1,0 +1,92 @@
+//! Table tests of the repairer: each row is (input, expected output).
+
+use super::*;
+
+fn fix(text: &str) -> String {
+    let r = Repairer::new(RepairConfig::default());
+    let mut out = String::new();
+    let mut stats = RepairStats::default();
+    if r.repair(text, &mut out, &mut stats, None) {
+        out
+    } else {
+        text.to_string()
+    }
+}
+
+#[test]
+fn repairs_common_mojibake() {
+    let rows = [
+        ("cafÃ©", "café"),
+        ("doesnâ€™t", "doesn’t"),
+        ("Ã‰cole", "École"),
+        (
+            "The Mona Lisa doesnÃƒÂ¢Ã¢â€šÂ¬Ã¢â€žÂ¢t have eyebrows.",
+            "The Mona Lisa doesn’t have eyebrows.",
+        ),
+        ("Ð¿Ñ€Ð¸Ð²ÐµÑ‚ Ð¼Ð¸Ñ€", "привет мир"),
+        ("æ—¥æœ¬èªž", "日本語"),
+        ("ðŸ˜€ ok", "😀 ok"),
+        ("g√¢teaux et r√©gime", "gâteaux et régime"),
+        ("РґРѕСЂРѕРіРµ", "дороге"),
+        ("voilÃ  le travail", "voilà le travail"),
+        ("crossing.Â\nNext", "crossing.\nNext"),
+        ("namedÂ thing", "named\u{A0}thing"),
+        ("a\u{84}b\u{93}", "a„b“"),
+    ];
+    for (input, want) in rows {
+        assert_eq!(fix(input), want, "input {input:?}");
+    }
+}
+
+#[test]
+fn leaves_legit_text_alone() {
+    let rows = [
+        "NÃO",
+        "SÃO PAULO",
+        "Ângela",
+        "ÎN ROMÂNIA, în Câmpina",
+        "Tiếng Việt có dấu",
+        "Smørrebrød og blåbær",
+        "5 € 3 £ ¥ 10 ≥ 3 × 4",
+        "┌──┐ │ok│ └──┘",
+        "😀 ¯\\_(ツ)_/¯ (╯°□°)╯︵ ┻━┻",
+        "Привет, мир",
+        "Ελληνικά",
+        "“quoted” — dash…",
+        "C O N C L U S Ã O",
+        "HUHLL Õ…",
+        "(-1/2)! = √π",
+        "├┤a┼┐a┼┐a┼┐a┼┐a",
+        "Bremer/Mccoy – DrÃ¥ber",
+        "Offering 5×£35 pin ups",
+    ];
+    for input in rows {
+        assert_eq!(fix(input), input, "input {input:?}");
+    }
+}
+
+#[test]
+fn explain_reports_spans() {
+    let r = Repairer::new(RepairConfig::default());
+    let mut out = String::new();
+    let mut stats = RepairStats::default();
+    let mut changes = Vec::new();
+    assert!(r.repair("a cafÃ© b", &mut out, &mut stats, Some(&mut changes)));
+    assert_eq!(out, "a café b");
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].start, 5);
+    assert_eq!(changes[0].before, "Ã©");
+    assert_eq!(changes[0].after, "é");
+    assert_eq!(changes[0].kind, "utf8-as-cp1252");
+    assert_eq!(stats.cp1252, 1);
+    assert_eq!(stats.docs_changed, 1);
+}
+
+#[test]
+fn clean_ascii_is_untouched() {
+    let r = Repairer::new(RepairConfig::default());
+    let mut out = String::new();
+    let mut stats = RepairStats::default();
+    assert!(!r.repair("plain ascii text", &mut out, &mut stats, None));
+    assert!(!r.repair("", &mut out, &mut stats, None));
+}
