@@ -12,13 +12,13 @@
 //!         anything else (punctuation, symbols, whitespace) -> ends the word
 //!     words are joined by single spaces
 //! shingles(normalized):
-//!     fewer than n words -> one shingle, the whole text (if any)
-//!     else for i in 0..=words-n: xxh3(seed, bytes of words i..i+n)
+//!     fewer than n words -> one shingle of all the words (if any)
+//!     else for i in 0..=words-n: gram_hash(xxh3(word i), ..., xxh3(word i+n-1))
 //! ```
 //!
-//! Because words are joined by exactly one space, the n-gram `i` is the
-//! contiguous slice from the start of word `i` to the end of word
-//! `i + n - 1`: it is hashed in place, with no allocation per shingle.
+//! Every word is hashed once (in place in the normalized text, with no
+//! allocation per word or shingle) and each shingle's hash combines its
+//! words' hashes, so every byte goes through xxh3 once, not `n` times.
 
 use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
@@ -37,14 +37,21 @@ pub struct ShingleConfig {
 /// words start.
 #[derive(Debug, Default, Clone)]
 pub struct ShingleScratch {
-    /// The normalized text of the last call.
-    pub normalized: String,
+    /// The normalized text of the last call (UTF-8).
+    normalized: Vec<u8>,
+    /// Hash of each word.
+    word_hashes: Vec<u64>,
     /// Byte offset of each word's start in `normalized`, then one sentinel
     /// (`normalized.len() + 1`).
     starts: Vec<usize>,
 }
 
 impl ShingleScratch {
+    /// The normalized text of the last call.
+    pub fn normalized(&self) -> &str {
+        std::str::from_utf8(&self.normalized).unwrap_or("")
+    }
+
     /// Words of the last normalized text.
     pub fn words(&self) -> usize {
         self.starts.len().saturating_sub(1)
@@ -99,53 +106,64 @@ impl Shingler {
         // Whether the last char was one of a script without spaces.
         let mut after_unspaced = false;
         let fold = self.config.fold_digits;
-        for c in text.chars() {
-            if c.is_ascii() {
-                // The fast path: almost all of news text.
-                let b = c as u8;
-                if b.is_ascii_alphanumeric() {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if b < 0x80 {
+                // The fast path, byte by byte through a table: almost all
+                // of news text. (Copying whole runs with memcpy and
+                // lowercasing them in place measured slower: words are
+                // short.)
+                let m = ASCII_FOLD[b as usize];
+                if m != 0 {
                     if !in_word {
                         start_word(out, starts);
                         in_word = true;
                     }
-                    let b = if fold && b.is_ascii_digit() {
-                        b'0'
-                    } else {
-                        b.to_ascii_lowercase()
-                    };
-                    out.push(b as char);
+                    out.push(if fold && b.is_ascii_digit() { b'0' } else { m });
                 } else {
                     in_word = false;
                 }
-            } else if is_unspaced(c) {
+                after_unspaced = false;
+                i += 1;
+                continue;
+            }
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            i += c.len_utf8();
+            if is_unspaced(c) {
                 if c.is_alphanumeric() || !after_unspaced {
                     start_word(out, starts);
                 }
                 // else: a combining mark (Thai tone marks) stays with the
                 // character before it.
-                out.push(c);
+                push_char(out, c);
                 in_word = false;
                 after_unspaced = true;
                 continue;
-            } else if c.is_alphanumeric() {
+            }
+            after_unspaced = false;
+            if c.is_alphanumeric() {
                 if !in_word {
                     start_word(out, starts);
                     in_word = true;
                 }
                 if fold && c.is_numeric() {
-                    out.push('0');
-                } else if c.is_lowercase() || !c.is_uppercase() {
-                    out.push(c);
+                    out.push(b'0');
+                } else if !c.is_uppercase() {
+                    push_char(out, c);
                 } else {
-                    out.extend(c.to_lowercase());
+                    for l in c.to_lowercase() {
+                        push_char(out, l);
+                    }
                 }
             } else if in_word && is_mark(c) {
                 // Combining accents belong to their word.
-                out.push(c);
+                push_char(out, c);
             } else {
                 in_word = false;
             }
-            after_unspaced = false;
         }
         starts.push(out.len() + 1);
     }
@@ -154,36 +172,72 @@ impl Shingler {
     /// (cleared first). Returns the 128-bit hash of the normalized text,
     /// which identifies exact copies (of a text with no words: of the raw
     /// bytes, so that texts of punctuation alone are not all one copy).
+    ///
+    /// Each word is hashed once with xxh3; a shingle's hash combines the
+    /// hashes of its words ([`gram_hash`]), so every byte goes through xxh3
+    /// once rather than `ngram` times.
     pub fn hash_into(&self, text: &str, scratch: &mut ShingleScratch, out: &mut Vec<u64>) -> u128 {
         self.normalize(text, scratch);
         out.clear();
-        let norm = scratch.normalized.as_bytes();
         let seed = self.config.seed;
         let words = scratch.words();
         if words == 0 {
             return xxh3_128_with_seed(text.as_bytes(), seed ^ 0x5bd1_e995);
         }
+        let norm = scratch.normalized.as_slice();
+        let wh = &mut scratch.word_hashes;
+        wh.clear();
+        // Word w ends one byte before word w+1 starts (the sentinel stands
+        // for the end of the text).
+        for (&s, &e) in scratch.starts.iter().zip(&scratch.starts[1..]) {
+            wh.push(xxh3_64_with_seed(norm.get(s..e - 1).unwrap_or(&[]), seed));
+        }
         let n = self.config.ngram;
         if words < n {
-            out.push(xxh3_64_with_seed(norm, seed));
+            out.push(gram_hash(wh));
         } else {
-            out.reserve(words + 1 - n);
-            let starts = &scratch.starts;
-            // Word i+n-1 ends one byte before word i+n starts (the sentinel
-            // stands for the end of the text).
-            for (&s, &e) in starts.iter().zip(&starts[n..]) {
-                if let Some(gram) = norm.get(s..e - 1) {
-                    out.push(xxh3_64_with_seed(gram, seed));
-                }
-            }
+            out.extend(wh.windows(n).map(gram_hash));
         }
         xxh3_128_with_seed(norm, seed)
     }
 }
 
-fn start_word(out: &mut String, starts: &mut Vec<usize>) {
+/// The hash of a shingle from the hashes of its words: each word's hash
+/// rotated by its position (so order matters), summed, then mixed
+/// (SplitMix64's finalizer) so that every bit of the result depends on
+/// every word. Independent rotations and adds keep the loop short.
+#[inline]
+pub fn gram_hash(words: &[u64]) -> u64 {
+    let mut h = words.len() as u64;
+    for (j, &w) in words.iter().enumerate() {
+        h = h.wrapping_add(w.rotate_left((j as u32).wrapping_mul(23) % 64));
+    }
+    super::minhash::mix64(h)
+}
+
+/// ASCII letters and digits to their lowercase selves, anything else to 0
+/// (only tested against 0: a table beats two range checks).
+static ASCII_FOLD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut buf = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+}
+
+fn start_word(out: &mut Vec<u8>, starts: &mut Vec<usize>) {
     if !out.is_empty() {
-        out.push(' ');
+        out.push(b' ');
     }
     starts.push(out.len());
 }
@@ -209,7 +263,7 @@ mod tests {
     fn norm(s: &Shingler, text: &str) -> String {
         let mut scratch = ShingleScratch::default();
         s.normalize(text, &mut scratch);
-        scratch.normalized
+        scratch.normalized().to_owned()
     }
 
     #[test]
@@ -248,10 +302,12 @@ mod tests {
         let mut scratch = ShingleScratch::default();
         let mut out = Vec::new();
         s.hash_into("The quick, brown FOX", &mut scratch, &mut out);
-        let want: Vec<u64> = ["the quick", "quick brown", "brown fox"]
+        let w = |s: &str| xxh3_64_with_seed(s.as_bytes(), 7);
+        let want: Vec<u64> = [["the", "quick"], ["quick", "brown"], ["brown", "fox"]]
             .iter()
-            .map(|g| xxh3_64_with_seed(g.as_bytes(), 7))
+            .map(|g| gram_hash(&[w(g[0]), w(g[1])]))
             .collect();
+        assert_ne!(gram_hash(&[w("a"), w("b")]), gram_hash(&[w("b"), w("a")]));
         assert_eq!(out, want);
     }
 
@@ -261,7 +317,8 @@ mod tests {
         let mut scratch = ShingleScratch::default();
         let mut out = Vec::new();
         s.hash_into("two words", &mut scratch, &mut out);
-        assert_eq!(out, vec![xxh3_64_with_seed(b"two words", 7)]);
+        let w = |s: &str| xxh3_64_with_seed(s.as_bytes(), 7);
+        assert_eq!(out, vec![gram_hash(&[w("two"), w("words")])]);
         s.hash_into("?!", &mut scratch, &mut out);
         assert!(out.is_empty());
     }
