@@ -7,6 +7,10 @@
 //!     [--seed S] [--dump FILE.jsonl]
 //! ```
 //!
+//! `--natural T` instead clusters the whole corpus at threshold T and
+//! prints how many of its own (unlabeled) pairs fall in each similarity
+//! band, with examples to judge by eye.
+//!
 //! `--dump` writes the set (`id`, `text`, `label`, `kind`) for
 //! `benches/dedup_peers.py`, which runs datasketch and rensa on it.
 //! The corpus is `SCOUR_NEWS` or `../shared/corpora/news_real.jsonl.gz`.
@@ -56,6 +60,10 @@ fn main() {
         );
         return;
     };
+    if let Some(t) = arg(&args, "--natural").and_then(|v| v.parse::<f64>().ok()) {
+        natural(&news, t);
+        return;
+    }
     let set = labeled::build(&news, bases, distractors, seed);
     let bytes: usize = set.iter().map(|d| d.text.len()).sum();
     let gold: Vec<u32> = set.iter().map(|d| d.label).collect();
@@ -134,8 +142,11 @@ fn main() {
         let (pred, clusters) = predict(set, cfg);
         let secs = start.elapsed().as_secs_f64();
         let m = metrics(&gold, &pred);
+        let false_merges = (0..set.len())
+            .filter(|&i| set[pred[i] as usize].label != set[i].label)
+            .count();
         println!(
-            "{name:<28} P {:.4}  R {:.4}  F1 {:.4}  ARI {:.4}  ({} clusters, {} candidate pairs, {:.2} s)",
+            "{name:<28} P {:.4}  R {:.4}  F1 {:.4}  ARI {:.4}  ({false_merges} false merges, {} clusters, {} candidate pairs, {:.2} s)",
             m.precision,
             m.recall,
             m.f1,
@@ -172,6 +183,26 @@ fn main() {
             }
         }
     }
+    // Documents merged into a cluster of another label: the errors of
+    // precision.
+    let mut wrong: Vec<(usize, usize)> = Vec::new();
+    for (i, d) in set.iter().enumerate() {
+        let r = pred[i] as usize;
+        if r != i && set[r].label != d.label {
+            wrong.push((r, i));
+        }
+    }
+    println!("\nfalse merges: {} documents; first ones:", wrong.len());
+    let short = |s: &str| s.chars().take(120).collect::<String>().replace('\n', " / ");
+    for &(r, i) in wrong.iter().take(8) {
+        println!(
+            "  {} ({}) <- {} ({})",
+            set[r].id, set[r].kind, set[i].id, set[i].kind
+        );
+        println!("     R: {}", short(&set[r].text));
+        println!("     M: {}", short(&set[i].text));
+    }
+
     println!("\nrecall per kind of copy (copy clustered with its base):");
     for (kind, (hit, all)) in &per_kind {
         println!(
@@ -181,7 +212,7 @@ fn main() {
     }
 
     println!("\nthreshold sweep:");
-    for t in [0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8] {
+    for t in [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8] {
         let c = DedupConfig {
             threshold: t,
             ..DedupConfig::default()
@@ -195,5 +226,53 @@ fn main() {
             ..DedupConfig::default()
         };
         report(&format!("threshold 0.40 + cont {c:.1}"), &cfg, &set);
+    }
+}
+
+/// Clusters the whole corpus; prints members per similarity band and a
+/// few examples of each.
+fn natural(news: &[labeled::News], t: f64) {
+    let set: Vec<Labeled> = news
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Labeled {
+            id: n.id.clone(),
+            text: n.text.clone(),
+            label: i as u32,
+            kind: "news".into(),
+        })
+        .collect();
+    let cfg = DedupConfig {
+        threshold: t,
+        ..DedupConfig::default()
+    };
+    let (_, clusters) = predict(&set, &cfg);
+    let mut bands: BTreeMap<u32, Vec<(u32, u32)>> = BTreeMap::new();
+    for c in clusters.clusters() {
+        for &m in c.members() {
+            if let Some(a) = clusters.assignment(m) {
+                let band = (a.similarity * 10.0).floor() as u32;
+                bands.entry(band).or_default().push((c.representative(), m));
+            }
+        }
+    }
+    println!(
+        "{} documents, threshold {t}: {:?}",
+        set.len(),
+        clusters.stats()
+    );
+    let short = |s: &str| s.chars().take(160).collect::<String>().replace('\n', " / ");
+    for (band, members) in &bands {
+        println!(
+            "\nsimilarity {:.1}-{:.1}: {} members",
+            *band as f64 / 10.0,
+            (*band + 1) as f64 / 10.0,
+            members.len()
+        );
+        for &(rep, m) in members.iter().step_by((members.len() / 6).max(1)).take(6) {
+            println!("  {} <- {}", set[rep as usize].id, set[m as usize].id);
+            println!("     R: {}", short(&set[rep as usize].text));
+            println!("     M: {}", short(&set[m as usize].text));
+        }
     }
 }

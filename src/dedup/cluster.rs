@@ -36,7 +36,7 @@ use std::cmp::Reverse;
 ///
 /// Bytes per document: `id` (24 + its length), `text_len` 4, `exact` 16,
 /// `shingles` 4, `valid` 1, `keys` 4 per band, `sketch` 2 per MinHash value.
-/// At the defaults (128 values, 27 bands) that is 24 + 25 + 108 + 256 = 413
+/// At the defaults (128 values, 41 bands) that is 24 + 25 + 164 + 256 = 469
 /// bytes plus the id's text; clustering adds about 40 bytes per document
 /// while it runs, plus 8 per candidate pair.
 #[derive(Debug, Default)]

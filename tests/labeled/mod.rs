@@ -25,7 +25,9 @@ pub struct Labeled {
     pub text: String,
     /// Documents with the same label are copies of one article.
     pub label: u32,
-    /// How the document was made: `base`, `distractor`, or the edits of a
+    /// How the document was made: `base`, `distractor`, `templated` (a
+    /// report from a template shared with other documents of the set, on
+    /// another day), or the edits of a
     /// copy joined by `+` (`lede`, `drop`, `words`, `truncate`,
     /// `boilerplate`, `mojibake`, `exact`).
     pub kind: String,
@@ -333,8 +335,10 @@ fn variant(rng: &mut Rng, base: &str) -> (String, String) {
     (text, kinds.join("+"))
 }
 
-/// Builds the set: `bases` articles with 0-4 edited copies each and
-/// `distractors` unrelated articles on the same topics, shuffled. No two
+/// Builds the set: `bases` articles with 0-4 edited copies each,
+/// `distractors` unrelated articles on the same topics, and about
+/// `distractors / 5` templated reports (hard negatives, see below),
+/// shuffled. No two
 /// chosen articles share more than 5% of their 5-grams with a base, or
 /// 15% with a distractor (the corpus has near-duplicates of its own, which
 /// would make the labels wrong).
@@ -390,6 +394,64 @@ pub fn build(news: &[News], bases: usize, distractors: usize, seed: u64) -> Vec<
             got += 1;
         }
     }
+    // Hard negatives: reports made from one template on different days
+    // (Reuters' weekly money supply, daily heating oil prices): the same
+    // first three title words, a different date in the dateline and
+    // mostly different figures. They share a lot of text and are still
+    // different documents.
+    let templated_target = distractors / 5;
+    let mut by_title: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+    for &i in &pool {
+        let doc = &news[i];
+        if chosen.contains(&i) || words(&doc.text).len() < 40 {
+            continue;
+        }
+        if let (Some(title), Some(date)) = (title_key(&doc.text), dateline_date(&doc.text)) {
+            let nums = numbers(&doc.text);
+            if nums.len() < 3 {
+                continue;
+            }
+            let group = by_title.entry(title).or_default();
+            // Another day and other figures: another report. (The same
+            // figures on another day is the wire repeating a story.)
+            if group.len() < 3
+                && group
+                    .iter()
+                    .all(|(d, j)| *d != date && set_jaccard(&numbers(&news[*j].text), &nums) < 0.5)
+            {
+                group.push((date, i));
+            }
+        }
+    }
+    let mut groups: Vec<Vec<(String, usize)>> =
+        by_title.into_values().filter(|g| g.len() >= 2).collect();
+    groups.sort_by_key(|g| g[0].1);
+    rng.shuffle(&mut groups);
+    let n_before = chosen.len() as u32;
+    let mut templated = 0;
+    for group in groups {
+        if templated >= templated_target {
+            break;
+        }
+        // Against the bases and plain distractors only.
+        let clean = group.iter().all(|&(_, i)| {
+            let g = grams(&news[i].text);
+            let hits = g
+                .iter()
+                .filter(|h| seen.get(h).is_some_and(|&o| o < n_before))
+                .count();
+            hits * 20 <= g.len().max(1)
+        });
+        if !clean {
+            continue;
+        }
+        for (_, i) in group {
+            chosen.push(i);
+            is_base.push(false);
+            templated += 1;
+        }
+    }
+    let n_plain = n_before as usize;
     let mut out = Vec::new();
     for (label, (&i, &base)) in chosen.iter().zip(&is_base).enumerate() {
         let doc = &news[i];
@@ -398,7 +460,14 @@ pub fn build(news: &[News], bases: usize, distractors: usize, seed: u64) -> Vec<
             id: doc.id.clone(),
             text: doc.text.clone(),
             label,
-            kind: if base { "base" } else { "distractor" }.into(),
+            kind: if base {
+                "base"
+            } else if (label as usize) < n_plain {
+                "distractor"
+            } else {
+                "templated"
+            }
+            .into(),
         });
         if !base {
             continue;
@@ -422,6 +491,61 @@ pub fn build(news: &[News], bases: usize, distractors: usize, seed: u64) -> Vec<
     }
     rng.shuffle(&mut out);
     out
+}
+
+/// The numbers of a text (runs of digits, dots and commas).
+fn numbers(text: &str) -> HashSet<String> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map(|t| t.trim_matches(|c| c == '.' || c == ','))
+        .filter(|t| t.chars().any(|c| c.is_ascii_digit()))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn set_jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+    let both = a.intersection(b).count();
+    let any = a.len() + b.len() - both;
+    if any == 0 {
+        1.0
+    } else {
+        both as f64 / any as f64
+    }
+}
+
+/// The first three words of the title (first line), upper-cased.
+fn title_key(text: &str) -> Option<String> {
+    let first = text.lines().next()?;
+    let w: Vec<String> = first
+        .split_whitespace()
+        .take(3)
+        .map(str::to_uppercase)
+        .collect();
+    (w.len() == 3).then(|| w.join(" "))
+}
+
+/// "March 6" from a Reuters dateline ("CHICAGO, March 6 - ...").
+fn dateline_date(text: &str) -> Option<String> {
+    const MONTHS: &[&str] = &[
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let head: String = text.chars().take(300).collect();
+    let dash = head.find(" - ")?;
+    let before = &head[..dash];
+    let w: Vec<&str> = before.split_whitespace().collect();
+    let (month, day) = (w.get(w.len().checked_sub(2)?)?, w.last()?);
+    (MONTHS.contains(month) && day.chars().all(|c| c.is_ascii_digit()))
+        .then(|| format!("{month} {day}"))
 }
 
 /// Pairwise precision, recall, F1 and adjusted Rand index of a clustering
