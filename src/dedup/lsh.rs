@@ -1,0 +1,237 @@
+//! LSH banding: which pairs of documents are worth comparing.
+//!
+//! A signature of `k` values is cut into `b` bands of `r` rows (`b * r <= k`);
+//! two documents become a candidate pair when all `r` values of at least one
+//! band agree. Each value agrees with probability `s` (the Jaccard
+//! similarity), so a pair of similarity `s` becomes a candidate with
+//! probability
+//!
+//! ```text
+//! P(s) = 1 - (1 - s^r)^b                                  (the S-curve)
+//!
+//!  P(s)                              at the defaults (t = 0.35, k = 128):
+//!  1.0 |           .-''''''''''     b = 41 bands of r = 3 rows
+//!      |         .'                 s    0.1   0.2   0.3   0.35  0.4   0.5
+//!      |        /                   P(s) 0.04  0.28  0.67  0.83  0.93  1.00
+//!  0.5 |       /
+//!      |      /
+//!      |   ..'
+//!  0.0 |..'__________________ s
+//!      0     t=0.35         1
+//! ```
+//!
+//! (The figures are those of one example; [`Banding::for_threshold`]
+//! computes the real `b` and `r` for the configured threshold and `k`.)
+//!
+//! `b` and `r` are chosen for a threshold `t` by minimizing the area of
+//! false positives (`P(s)` for `s < t`) plus the area of false negatives
+//! (`1 - P(s)` for `s >= t`), with false negatives weighted more: a false
+//! positive only costs one verification, a false negative is a missed
+//! duplicate.
+//!
+//! Candidates come from sorting, not from hash maps of buckets: per band,
+//! `key << 32 | doc` words are sorted and runs of equal keys are the
+//! buckets. Sorting one `u64` per document is cache-friendly and needs no
+//! memory beyond one band's array. Keys are 32 bits: among a million
+//! documents about a hundred unrelated pairs per band share a key by
+//! chance, and verification drops them.
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Weight of the false-negative area against the false-positive area.
+const FN_WEIGHT: f64 = 0.75;
+
+/// Members of a bucket above which pairs are only formed between neighbors
+/// (templated pages that share a whole band): each member is paired with
+/// the next [`WINDOW`] members in document order instead of all of them.
+pub const MAX_BUCKET: usize = 64;
+/// See [`MAX_BUCKET`].
+pub const WINDOW: usize = 32;
+
+/// Bands and rows of an LSH index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Banding {
+    /// Number of bands.
+    pub bands: usize,
+    /// Values per band.
+    pub rows: usize,
+}
+
+impl Banding {
+    /// The banding for threshold `t` with `k` values per signature,
+    /// minimizing `fp_area + 3 * fn_area` (see the module docs).
+    pub fn for_threshold(t: f64, k: usize) -> Banding {
+        let k = k.max(1);
+        let t = t.clamp(0.01, 1.0);
+        let mut best = (f64::INFINITY, Banding { bands: 1, rows: 1 });
+        for bands in 1..=k {
+            for rows in 1..=(k / bands) {
+                let b = Banding { bands, rows };
+                let cost = (1.0 - FN_WEIGHT) * b.false_positive_area(t)
+                    + FN_WEIGHT * b.false_negative_area(t);
+                if cost < best.0 - 1e-12 {
+                    best = (cost, b);
+                }
+            }
+        }
+        best.1
+    }
+
+    /// The probability that a pair of similarity `s` shares a bucket.
+    pub fn probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+
+    /// Area under the S-curve below the threshold.
+    pub fn false_positive_area(&self, t: f64) -> f64 {
+        integrate(|s| self.probability(s), 0.0, t)
+    }
+
+    /// Area above the S-curve from the threshold up.
+    pub fn false_negative_area(&self, t: f64) -> f64 {
+        integrate(|s| 1.0 - self.probability(s), t, 1.0)
+    }
+
+    /// The bucket key of each band of `values` into `out` (`bands` keys):
+    /// the xxh3 of the band's values (little-endian bytes), seeded with the
+    /// band number, top 32 bits.
+    pub fn keys_into(&self, values: &[u32], seed: u64, out: &mut Vec<u32>) {
+        out.clear();
+        let mut bytes = Vec::new();
+        let mut small = [0u8; 64];
+        for (band, rows) in values.chunks_exact(self.rows).take(self.bands).enumerate() {
+            let band_seed = seed ^ (band as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            // Up to 16 rows (every banding of 128 values but the flattest)
+            // fit a buffer on the stack.
+            let buf: &[u8] = if rows.len() <= 16 {
+                for (dst, v) in small.chunks_exact_mut(4).zip(rows) {
+                    dst.copy_from_slice(&v.to_le_bytes());
+                }
+                &small[..4 * rows.len()]
+            } else {
+                bytes.clear();
+                bytes.extend(rows.iter().flat_map(|v| v.to_le_bytes()));
+                &bytes
+            };
+            out.push((xxh3_64_with_seed(buf, band_seed) >> 32) as u32);
+        }
+    }
+}
+
+/// Midpoint rule; the integrands are smooth.
+fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    const STEPS: usize = 200;
+    let h = (b - a) / STEPS as f64;
+    (0..STEPS).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
+}
+
+/// Candidate pairs `(a, b)` with `a < b` of the documents `docs` whose band
+/// keys are `keys(doc)` (each `bands` long), sorted and without repeats.
+///
+/// Documents are numbered by an order that does not depend on input order
+/// (the caller's ranks), so the neighbor windows of large buckets are too.
+pub fn candidates<'k>(
+    docs: &[u32],
+    bands: usize,
+    keys: impl Fn(u32) -> &'k [u32],
+) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut column: Vec<u64> = Vec::with_capacity(docs.len());
+    for band in 0..bands {
+        column.clear();
+        column.extend(
+            docs.iter()
+                .filter_map(|&d| keys(d).get(band).map(|&k| (k as u64) << 32 | d as u64)),
+        );
+        column.sort_unstable();
+        let mut start = 0;
+        while start < column.len() {
+            let key = column[start] >> 32;
+            let end = start
+                + column[start..]
+                    .iter()
+                    .take_while(|&&e| e >> 32 == key)
+                    .count();
+            let bucket = &column[start..end];
+            let reach = if bucket.len() > MAX_BUCKET {
+                WINDOW
+            } else {
+                bucket.len()
+            };
+            for (i, &a) in bucket.iter().enumerate() {
+                for &b in bucket.iter().skip(i + 1).take(reach) {
+                    pairs.push(a << 32 | (b & 0xffff_ffff));
+                }
+            }
+            start = end;
+        }
+        // Keep the list small between bands when buckets are large.
+        if pairs.len() > 4 * docs.len() + (1 << 20) {
+            pairs.sort_unstable();
+            pairs.dedup();
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banding_fits_k_and_puts_the_threshold_on_the_slope() {
+        for (t, k) in [
+            (0.4, 128),
+            (0.5, 128),
+            (0.8, 128),
+            (0.9, 256),
+            (0.3, 64),
+            (0.5, 7),
+        ] {
+            let b = Banding::for_threshold(t, k);
+            assert!(b.bands * b.rows <= k, "{t} {k} {b:?}");
+            assert!(b.probability(t) > 0.2, "{t} {k} {b:?}");
+            assert!(b.probability((t + 0.2).min(1.0)) > 0.8, "{t} {k} {b:?}");
+            if t >= 0.4 && k >= 64 {
+                assert!(b.probability(t / 2.0) < 0.2, "{t} {k} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_depend_on_every_row() {
+        let b = Banding { bands: 2, rows: 3 };
+        let mut k1 = Vec::new();
+        let mut k2 = Vec::new();
+        b.keys_into(&[1, 2, 3, 4, 5, 6, 7], 0, &mut k1);
+        b.keys_into(&[1, 2, 3, 4, 5, 9, 7], 0, &mut k2);
+        assert_eq!(k1.len(), 2);
+        assert_eq!(k1[0], k2[0]);
+        assert_ne!(k1[1], k2[1]);
+    }
+
+    #[test]
+    fn candidates_from_shared_buckets() {
+        let keys: Vec<Vec<u32>> = vec![vec![1, 10], vec![1, 11], vec![2, 11], vec![3, 12]];
+        let docs = [0, 1, 2, 3];
+        let got = candidates(&docs, 2, |d| &keys[d as usize]);
+        assert_eq!(got, vec![(0, 1), (1, 2)]);
+    }
+
+    #[test]
+    fn large_buckets_pair_neighbors_only() {
+        let n = MAX_BUCKET as u32 + 50;
+        let keys: Vec<Vec<u32>> = (0..n).map(|_| vec![7]).collect();
+        let docs: Vec<u32> = (0..n).collect();
+        let got = candidates(&docs, 1, |d| &keys[d as usize]);
+        assert!(got
+            .iter()
+            .all(|&(a, b)| a < b && (b - a) as usize <= WINDOW));
+        assert!(got.contains(&(0, 1)));
+    }
+}

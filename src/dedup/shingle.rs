@@ -1,0 +1,340 @@
+//! Normalization and shingling: text -> normalized words -> hashed word
+//! n-grams.
+//!
+//! ```text
+//! normalize(text):
+//!     for each char c:
+//!         letter or digit in a script written with spaces -> lowercase it
+//!             (and with fold_digits, every digit becomes '0') into the word
+//!         letter of a script written without spaces (CJK, kana, Thai, Lao,
+//!             Khmer, Myanmar) -> a word of its own, so that word n-grams
+//!             over them are character n-grams
+//!         anything else (punctuation, symbols, whitespace) -> ends the word
+//!     words are joined by single spaces
+//! shingles(normalized):
+//!     fewer than n words -> one shingle of all the words (if any)
+//!     else for i in 0..=words-n: gram_hash(xxh3(word i), ..., xxh3(word i+n-1))
+//! ```
+//!
+//! Every word is hashed once (in place in the normalized text, with no
+//! allocation per word or shingle) and each shingle's hash combines its
+//! words' hashes, so every byte goes through xxh3 once, not `n` times.
+
+use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
+
+/// Settings of shingling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShingleConfig {
+    /// Words (or characters, for scripts without spaces) per shingle.
+    pub ngram: usize,
+    /// Seed of the shingle hash.
+    pub seed: u64,
+    /// Fold every digit to `0` (so `2023` and `2024` read the same).
+    pub fold_digits: bool,
+}
+
+/// Reusable buffers of [`Shingler`]: the normalized text and where its
+/// words start.
+#[derive(Debug, Default, Clone)]
+pub struct ShingleScratch {
+    /// The normalized text of the last call (UTF-8).
+    normalized: Vec<u8>,
+    /// Hash of each word.
+    word_hashes: Vec<u64>,
+    /// Byte offset of each word's start in `normalized`, then one sentinel
+    /// (`normalized.len() + 1`).
+    starts: Vec<usize>,
+}
+
+impl ShingleScratch {
+    /// The normalized text of the last call.
+    pub fn normalized(&self) -> &str {
+        std::str::from_utf8(&self.normalized).unwrap_or("")
+    }
+
+    /// Words of the last normalized text.
+    pub fn words(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+}
+
+/// Normalizes text and hashes its shingles. Cheap to copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Shingler {
+    config: ShingleConfig,
+}
+
+/// Whether `c` belongs to a script written without spaces between words,
+/// whose letters are therefore shingled one character at a time.
+pub fn is_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF        // Thai, Lao
+        | 0x1000..=0x109F      // Myanmar
+        | 0x1780..=0x17FF      // Khmer
+        | 0x3040..=0x30FF      // Hiragana, Katakana
+        | 0x3400..=0x4DBF      // CJK extension A
+        | 0x4E00..=0x9FFF      // CJK unified ideographs
+        | 0xF900..=0xFAFF      // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F      // halfwidth Katakana
+        | 0x20000..=0x3134F    // CJK extensions B-G
+    )
+}
+
+impl Shingler {
+    /// A shingler; `ngram` 0 is taken as 1.
+    pub fn new(mut config: ShingleConfig) -> Shingler {
+        config.ngram = config.ngram.max(1);
+        Shingler { config }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ShingleConfig {
+        &self.config
+    }
+
+    /// Normalizes `text` into `scratch.normalized` (case-folded, punctuation
+    /// removed, whitespace collapsed to single spaces) and records where the
+    /// words start.
+    pub fn normalize(&self, text: &str, scratch: &mut ShingleScratch) {
+        let out = &mut scratch.normalized;
+        let starts = &mut scratch.starts;
+        out.clear();
+        starts.clear();
+        out.reserve(text.len());
+        // Whether the last thing pushed was part of a word that may go on.
+        let mut in_word = false;
+        // Whether the last char was one of a script without spaces.
+        let mut after_unspaced = false;
+        let fold = self.config.fold_digits;
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if b < 0x80 {
+                // The fast path, byte by byte through a table: almost all
+                // of news text. (Copying whole runs with memcpy and
+                // lowercasing them in place measured slower: words are
+                // short.)
+                let m = ASCII_FOLD[b as usize];
+                if m != 0 {
+                    if !in_word {
+                        start_word(out, starts);
+                        in_word = true;
+                    }
+                    out.push(if fold && b.is_ascii_digit() { b'0' } else { m });
+                } else {
+                    in_word = false;
+                }
+                after_unspaced = false;
+                i += 1;
+                continue;
+            }
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            i += c.len_utf8();
+            if is_unspaced(c) {
+                if c.is_alphanumeric() || !after_unspaced {
+                    start_word(out, starts);
+                }
+                // else: a combining mark (Thai tone marks) stays with the
+                // character before it.
+                push_char(out, c);
+                in_word = false;
+                after_unspaced = true;
+                continue;
+            }
+            after_unspaced = false;
+            if c.is_alphanumeric() {
+                if !in_word {
+                    start_word(out, starts);
+                    in_word = true;
+                }
+                if fold && c.is_numeric() {
+                    out.push(b'0');
+                } else if !c.is_uppercase() {
+                    push_char(out, c);
+                } else {
+                    for l in c.to_lowercase() {
+                        push_char(out, l);
+                    }
+                }
+            } else if in_word && is_mark(c) {
+                // Combining accents belong to their word.
+                push_char(out, c);
+            } else {
+                in_word = false;
+            }
+        }
+        starts.push(out.len() + 1);
+    }
+
+    /// Normalizes `text` and writes the hash of each shingle to `out`
+    /// (cleared first). Returns the 128-bit hash of the normalized text,
+    /// which identifies exact copies (of a text with no words: of the raw
+    /// bytes, so that texts of punctuation alone are not all one copy).
+    ///
+    /// Each word is hashed once with xxh3; a shingle's hash combines the
+    /// hashes of its words ([`gram_hash`]), so every byte goes through xxh3
+    /// once rather than `ngram` times.
+    pub fn hash_into(&self, text: &str, scratch: &mut ShingleScratch, out: &mut Vec<u64>) -> u128 {
+        self.normalize(text, scratch);
+        out.clear();
+        let seed = self.config.seed;
+        let words = scratch.words();
+        if words == 0 {
+            return xxh3_128_with_seed(text.as_bytes(), seed ^ 0x5bd1_e995);
+        }
+        let norm = scratch.normalized.as_slice();
+        let wh = &mut scratch.word_hashes;
+        wh.clear();
+        // Word w ends one byte before word w+1 starts (the sentinel stands
+        // for the end of the text).
+        for (&s, &e) in scratch.starts.iter().zip(&scratch.starts[1..]) {
+            wh.push(xxh3_64_with_seed(norm.get(s..e - 1).unwrap_or(&[]), seed));
+        }
+        let n = self.config.ngram;
+        if words < n {
+            out.push(gram_hash(wh));
+        } else {
+            out.extend(wh.windows(n).map(gram_hash));
+        }
+        xxh3_128_with_seed(norm, seed)
+    }
+}
+
+/// The hash of a shingle from the hashes of its words: each word's hash
+/// rotated by its position (so order matters), summed, then mixed
+/// (SplitMix64's finalizer) so that every bit of the result depends on
+/// every word. Independent rotations and adds keep the loop short.
+#[inline]
+pub fn gram_hash(words: &[u64]) -> u64 {
+    let mut h = words.len() as u64;
+    for (j, &w) in words.iter().enumerate() {
+        h = h.wrapping_add(w.rotate_left((j as u32).wrapping_mul(23) % 64));
+    }
+    super::minhash::mix64(h)
+}
+
+/// ASCII letters and digits to their lowercase selves, anything else to 0
+/// (only tested against 0: a table beats two range checks).
+static ASCII_FOLD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut buf = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+}
+
+fn start_word(out: &mut Vec<u8>, starts: &mut Vec<usize>) {
+    if !out.is_empty() {
+        out.push(b' ');
+    }
+    starts.push(out.len());
+}
+
+/// Combining marks that keep a word together (accents written as separate
+/// code points).
+fn is_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shingler(n: usize) -> Shingler {
+        Shingler::new(ShingleConfig {
+            ngram: n,
+            seed: 7,
+            fold_digits: false,
+        })
+    }
+
+    fn norm(s: &Shingler, text: &str) -> String {
+        let mut scratch = ShingleScratch::default();
+        s.normalize(text, &mut scratch);
+        scratch.normalized().to_owned()
+    }
+
+    #[test]
+    fn normalize_table() {
+        let s = shingler(3);
+        let cases = [
+            ("Hello, World!", "hello world"),
+            ("  many\n\n spaces\t here ", "many spaces here"),
+            ("Don't STOP", "don t stop"),
+            ("Ünïcödé ÉTÉ", "ünïcödé été"),
+            ("e\u{301}te\u{301}", "e\u{301}te\u{301}"),
+            ("東京タワー is tall", "東 京 タ ワ ー is tall"),
+            ("ภาษาไทย", "ภ า ษ า ไ ท ย"),
+            ("", ""),
+            ("...!!!", ""),
+            ("a1b2 3.5", "a1b2 3 5"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(norm(&s, input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn fold_digits() {
+        let s = Shingler::new(ShingleConfig {
+            ngram: 2,
+            seed: 0,
+            fold_digits: true,
+        });
+        assert_eq!(norm(&s, "Up 2.5% in 2024"), "up 0 0 in 0000");
+    }
+
+    #[test]
+    fn shingles_are_hashes_of_word_ngrams() {
+        let s = shingler(2);
+        let mut scratch = ShingleScratch::default();
+        let mut out = Vec::new();
+        s.hash_into("The quick, brown FOX", &mut scratch, &mut out);
+        let w = |s: &str| xxh3_64_with_seed(s.as_bytes(), 7);
+        let want: Vec<u64> = [["the", "quick"], ["quick", "brown"], ["brown", "fox"]]
+            .iter()
+            .map(|g| gram_hash(&[w(g[0]), w(g[1])]))
+            .collect();
+        assert_ne!(gram_hash(&[w("a"), w("b")]), gram_hash(&[w("b"), w("a")]));
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn short_texts_are_one_shingle() {
+        let s = shingler(5);
+        let mut scratch = ShingleScratch::default();
+        let mut out = Vec::new();
+        s.hash_into("two words", &mut scratch, &mut out);
+        let w = |s: &str| xxh3_64_with_seed(s.as_bytes(), 7);
+        assert_eq!(out, vec![gram_hash(&[w("two"), w("words")])]);
+        s.hash_into("?!", &mut scratch, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn exact_hash_ignores_case_and_punctuation_only() {
+        let s = shingler(5);
+        let mut scratch = ShingleScratch::default();
+        let mut out = Vec::new();
+        let a = s.hash_into("Hello, world.", &mut scratch, &mut out);
+        let b = s.hash_into("hello   WORLD", &mut scratch, &mut out);
+        let c = s.hash_into("hello worlds", &mut scratch, &mut out);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let p = s.hash_into("!!!", &mut scratch, &mut out);
+        let q = s.hash_into("???", &mut scratch, &mut out);
+        assert_ne!(p, q);
+    }
+}
