@@ -479,6 +479,11 @@ fn run_with(
         })?;
         if let Some((clusters, _)) = &clusters {
             report.stages.dedup = Some(clusters.stats().clone());
+            if sidecars.clusters.enabled() {
+                for cluster in clusters.clusters() {
+                    sidecars.clusters.write(&cluster.record())?;
+                }
+            }
         }
         if let Some(learned) = &stages.learned {
             report.learned_boilerplate = learned.report();
