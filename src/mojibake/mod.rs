@@ -431,6 +431,15 @@ impl Repairer {
             if !scratch.eval.seqs.is_empty() && scratch.eval.score + bonus > scratch.best.score {
                 std::mem::swap(&mut scratch.eval, &mut scratch.best);
                 best_page = p;
+                // Plain cp1252 mojibake that explains every character of the
+                // run at full strength: no other page can read it better.
+                if p == CP1252 && scratch.bias.is_none() {
+                    let covered: usize = scratch.best.seqs.iter().map(|s| s.len).sum();
+                    let full = scratch.best.seqs.len() as f32 * 2.0;
+                    if covered == scratch.chars.len() && scratch.best.score >= full {
+                        break;
+                    }
+                }
             }
         }
         if scratch.best.seqs.is_empty() {
@@ -484,6 +493,10 @@ impl Repairer {
         while layers + 1 < usize::from(self.config.max_layers) {
             scratch.chars.clear();
             scratch.chars.extend(run_out.chars());
+            // One character cannot be mojibake any more.
+            if scratch.chars.len() < 2 {
+                break;
+            }
             self.best_page(scratch, ctx);
             // The outer layer proved the run is mojibake, so an inner layer
             // that explains every character may be weak.
