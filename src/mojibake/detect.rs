@@ -197,6 +197,9 @@ fn seq_evidence(
             0xC2 => {
                 if cont == '\u{A0}' && (prev.is_some_and(char::is_uppercase) || prev.is_none()) {
                     0.5
+                } else if cont == '\u{A0}' && cp1252 && !prev.is_some_and(char::is_whitespace) {
+                    // `Â` + NBSP after a lowercase letter or punctuation.
+                    3.0
                 } else {
                     cont_weight
                 }
@@ -211,7 +214,7 @@ fn seq_evidence(
                 } else if out.is_lowercase() {
                     cont_weight
                 } else if prev_letter
-                    || (next.is_some_and(char::is_lowercase) && !"’‘“”…".contains(cont))
+                    || (next.is_some_and(char::is_lowercase) && !"’‘".contains(cont))
                 {
                     // A capital inside a word or starting one (`Ã‰cole`);
                     // but `Ã’s` is a plural of Ã, not `Òs`.
@@ -221,7 +224,10 @@ fn seq_evidence(
                 }
             }
             _ => {
-                if cont == '\u{A0}' {
+                if out == 'Š' && cont == '\u{A0}' && next.is_some_and(char::is_lowercase) {
+                    // `Å\u{a0}iauliai`: Š is common, Å + NBSP + lowercase is not.
+                    2.0
+                } else if cont == '\u{A0}' {
                     0.5
                 } else {
                     cont_weight
@@ -409,9 +415,16 @@ pub(crate) fn eval_run(
                 k += 1;
             }
             _ => {
+                // A letter the page has but no sequence explains speaks
+                // against mojibake; letters of other scripts are just text.
                 let c = chars.get(pos).copied().unwrap_or(' ');
-                if c.is_alphabetic() {
+                let byte = bytes.get(pos).copied().flatten();
+                if c.is_alphabetic() && (byte.is_some() || ('\u{C0}'..'\u{250}').contains(&c)) {
                     unexplained += 1.0;
+                } else if byte.is_some_and(is_cont) && !"’‘“”…–—•«»\u{A0}°·".contains(c)
+                {
+                    // A left-over continuation symbol (`â„¢` half decoded).
+                    unexplained += 0.5;
                 }
                 prev = Some(c);
                 pos += 1;
@@ -486,7 +499,7 @@ fn stray_a_at_eol(page: &CodePage, cp1252: bool, chars: &[char], ctx: Context, o
 fn special_evidence(s: Seq, prev: Option<char>) -> f32 {
     match (s.kind, s.out) {
         (SeqKind::StrayA, _) => match prev {
-            Some(p) if !p.is_whitespace() && !p.is_uppercase() => 2.0,
+            Some(p) if !p.is_whitespace() && !p.is_uppercase() => 3.0,
             _ => 0.0,
         },
         (_, 'à') => {

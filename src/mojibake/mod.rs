@@ -188,6 +188,12 @@ struct Scratch {
     bytes: Vec<Option<u8>>,
     eval: RunEval,
     best: RunEval,
+    /// Per page, the sum of positive run scores (collected in pass 1).
+    page_totals: Vec<f32>,
+    /// Collect into `page_totals`.
+    collect: bool,
+    /// The document's page, preferred on near ties.
+    bias: Option<usize>,
 }
 
 /// Evidence a run needs on its own, and what the document must add up to.
@@ -220,7 +226,11 @@ impl Repairer {
         if i >= bytes.len() {
             return false;
         }
-        let mut scratch = Scratch::default();
+        let mut scratch = Scratch {
+            page_totals: vec![0.0; self.pages.len()],
+            collect: true,
+            ..Scratch::default()
+        };
         let mut plans: Vec<Plan> = Vec::new();
         let mut doc_score = 0.0f32;
         let mut clean_runs = 0usize;
@@ -281,6 +291,47 @@ impl Repairer {
             }
             i = next_non_ascii(bytes, end);
         }
+        // Pass 1.5: runs that read best in another page than the document's
+        // get another look with a bias towards the document's page
+        // (Windows-1250 and ISO-8859-2 differ in a few letters only).
+        scratch.collect = false;
+        let doc_page = scratch
+            .page_totals
+            .iter()
+            .enumerate()
+            .fold(
+                (CP1252, 0.0f32),
+                |b, (p, &t)| if t > b.1 { (p, t) } else { b },
+            )
+            .0;
+        scratch.bias = Some(doc_page);
+        for plan in plans.iter_mut() {
+            if plan.seqs.is_empty() || plan.page == doc_page {
+                continue;
+            }
+            let (Some(run), Some(before), Some(after)) = (
+                text.get(plan.start..plan.end),
+                text.get(..plan.start),
+                text.get(plan.end..),
+            ) else {
+                continue;
+            };
+            let ctx = Context {
+                prev: before.chars().next_back(),
+                next: after.chars().next(),
+                after,
+            };
+            scratch.chars.clear();
+            scratch.chars.extend(run.chars());
+            let page = self.best_page(&mut scratch, ctx);
+            if page == doc_page {
+                doc_score += scratch.best.score.max(0.0) - plan.score.max(0.0);
+                plan.page = page;
+                plan.score = scratch.best.score;
+                plan.seqs = std::mem::take(&mut scratch.best.seqs);
+            }
+        }
+        scratch.bias = None;
         // Pass 2: decide and write.
         let doc_needed = if clean_runs > 0 { 3.0 } else { 2.0 };
         out.clear();
@@ -371,9 +422,24 @@ impl Repairer {
                 &mut scratch.bytes,
                 &mut scratch.eval,
             );
-            if !scratch.eval.seqs.is_empty() && scratch.eval.score > scratch.best.score {
+            if scratch.collect && scratch.eval.score > 0.0 {
+                if let Some(t) = scratch.page_totals.get_mut(p) {
+                    *t += scratch.eval.score;
+                }
+            }
+            let bonus = if scratch.bias == Some(p) { 0.3 } else { 0.0 };
+            if !scratch.eval.seqs.is_empty() && scratch.eval.score + bonus > scratch.best.score {
                 std::mem::swap(&mut scratch.eval, &mut scratch.best);
                 best_page = p;
+                // Plain cp1252 mojibake that explains every character of the
+                // run at full strength: no other page can read it better.
+                if p == CP1252 && scratch.bias.is_none() {
+                    let covered: usize = scratch.best.seqs.iter().map(|s| s.len).sum();
+                    let full = scratch.best.seqs.len() as f32 * 2.0;
+                    if covered == scratch.chars.len() && scratch.best.score >= full {
+                        break;
+                    }
+                }
             }
         }
         if scratch.best.seqs.is_empty() {
@@ -427,8 +493,18 @@ impl Repairer {
         while layers + 1 < usize::from(self.config.max_layers) {
             scratch.chars.clear();
             scratch.chars.extend(run_out.chars());
+            // One character cannot be mojibake any more.
+            if scratch.chars.len() < 2 {
+                break;
+            }
             self.best_page(scratch, ctx);
-            if scratch.best.seqs.is_empty() || scratch.best.score < RUN_STRONG {
+            // The outer layer proved the run is mojibake, so an inner layer
+            // that explains every character may be weak.
+            let covered: usize = scratch.best.seqs.iter().map(|s| s.len).sum();
+            let whole = covered == scratch.chars.len();
+            if scratch.best.seqs.is_empty()
+                || scratch.best.score < if whole { RUN_WEAK } else { RUN_STRONG }
+            {
                 break;
             }
             // The special forms look at the text after the run, which the

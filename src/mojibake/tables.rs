@@ -20,6 +20,8 @@ pub(crate) struct CodePage {
     upper: [char; 128],
     /// (char, byte) sorted by char, for the way back.
     back: Vec<(char, u8)>,
+    /// The way back for U+0080..U+017F (most mojibake characters), 0 = none.
+    low: [u8; 256],
 }
 
 impl CodePage {
@@ -42,11 +44,18 @@ impl CodePage {
         }
         back.sort_unstable();
         back.dedup_by_key(|p| p.0);
+        let mut low = [0u8; 256];
+        for &(c, b) in &back {
+            if let Some(slot) = (c as usize).checked_sub(0x80).and_then(|i| low.get_mut(i)) {
+                *slot = b;
+            }
+        }
         CodePage {
             name,
             kind,
             upper,
             back,
+            low,
         }
     }
 
@@ -75,6 +84,9 @@ impl CodePage {
     pub fn byte_of(&self, c: char) -> Option<u8> {
         if c.is_ascii() {
             return Some(c as u8);
+        }
+        if let Some(&b) = (c as usize).checked_sub(0x80).and_then(|i| self.low.get(i)) {
+            return (b != 0).then_some(b);
         }
         self.back
             .binary_search_by_key(&c, |p| p.0)
