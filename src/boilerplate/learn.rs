@@ -1,0 +1,505 @@
+//! Layer 3: boilerplate learned from the corpus.
+//!
+//! First pass ([`LineCounts::observe`], per document, after the rules):
+//!
+//! ```text
+//! h[i]   = xxh3 of each non-blank line (case, spacing and digits folded)
+//! middle = the lines but the first 3 and last 3 (all lines when 8 or fewer)
+//! m[0,1] = two min-hashes of the middle lines: a sketch of what the article is
+//! for each distinct h in the document:
+//!     docs += 1
+//!     first time seen: remember m as m0
+//!     else: same += number of m[k] == m0[k]
+//! ```
+//!
+//! `same / (2 * (docs - 1))` estimates how similar (Jaccard over middle
+//! lines) the documents that share the line are. Site chrome recurs with
+//! different articles (low); a syndicated wire story recurs with copies of
+//! itself (high), so its body is never learned.
+//!
+//! Learning keeps the lines with `docs >= learn_min_docs` and similarity at
+//! most `learn_max_similarity`. The second pass ([`Learned::strip`]) removes
+//! such a line only in boilerplate position:
+//!
+//! ```text
+//! shape guard: a line that starts in lower case, ends in , ; - (, is mostly
+//!     digits, or is followed by a line starting in lower case is a piece of
+//!     a paragraph or a table: never removed
+//! runs of consecutive learned lines:
+//!     touching the head or tail: removed if 2+ lines, or 1 line seen in
+//!         4 x learn_min_docs documents
+//!     in the middle: removed if 2+ lines (one of 3+ words), or 1 line of
+//!         4+ words seen in 5 x learn_min_docs documents
+//! ```
+//!
+//! So a short content line that recurs ("It was over.", a subhead) stays
+//! when it sits inside an article among lines of its own.
+//!
+//! Memory: one hash-map slot per distinct line, 8 bytes of key and 16 of
+//! counters plus a control byte: 25 bytes a slot, 29 to 57 bytes a distinct
+//! line depending on the table's load. When a counter holds more than
+//! `learn_max_lines` lines it forgets the lines seen once (and then twice,
+//! ...), so memory stays bounded; such a line can still be learned if it
+//! recurs often afterwards. Text is kept only for learned lines, the first
+//! time one is removed.
+
+use super::{
+    assemble, line_key, split_lines, BuildU64, Removed, StripConfig, StripStats, Verdict,
+    SCRATCH,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+/// Counters of one distinct line.
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    docs: u32,
+    same: u32,
+    m0: [u32; 2],
+}
+
+/// Layer 3, first pass: what is counted over the corpus. One per thread,
+/// merged at the end of the pass.
+#[derive(Debug)]
+pub struct LineCounts {
+    map: HashMap<u64, Counter, BuildU64>,
+    min_docs: u32,
+    max_similarity: f32,
+    max_lines: usize,
+    /// Lines seen in at most this many documents go when the map is full.
+    prune_floor: u32,
+    hashes: Vec<u64>,
+}
+
+impl Default for LineCounts {
+    fn default() -> Self {
+        LineCounts::new(&StripConfig::default())
+    }
+}
+
+const EDGE: usize = 3;
+
+fn sketch(h: u64, seed: u64) -> u32 {
+    ((h ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+}
+
+impl LineCounts {
+    /// An empty counter.
+    pub fn new(config: &StripConfig) -> Self {
+        LineCounts {
+            map: HashMap::default(),
+            min_docs: config.learn_min_docs.max(2),
+            max_similarity: config.learn_max_similarity,
+            max_lines: config.learn_max_lines.max(1024),
+            prune_floor: 1,
+            hashes: Vec::new(),
+        }
+    }
+
+    /// Counts the lines of one (rule-stripped) document.
+    pub fn observe(&mut self, text: &str) {
+        self.hashes.clear();
+        for line in text.lines() {
+            if !line.trim().is_empty() {
+                self.hashes.push(line_key(line.as_bytes(), true));
+            }
+        }
+        let n = self.hashes.len();
+        if n == 0 {
+            return;
+        }
+        let middle = if n > 2 * EDGE + 2 {
+            &self.hashes[EDGE..n - EDGE]
+        } else {
+            &self.hashes[..]
+        };
+        let mut m = [u32::MAX; 2];
+        for &h in middle {
+            m[0] = m[0].min(sketch(h, 0x5851_F42D_4C95_7F2D));
+            m[1] = m[1].min(sketch(h, 0x1405_7B7E_F767_814F));
+        }
+        self.hashes.sort_unstable();
+        self.hashes.dedup();
+        for &h in &self.hashes {
+            self.map
+                .entry(h)
+                .and_modify(|c| {
+                    c.docs = c.docs.saturating_add(1);
+                    c.same += u32::from(c.m0[0] == m[0]) + u32::from(c.m0[1] == m[1]);
+                })
+                .or_insert(Counter {
+                    docs: 1,
+                    same: 0,
+                    m0: m,
+                });
+        }
+        if self.map.len() > self.max_lines {
+            self.prune();
+        }
+    }
+
+    /// Forgets the rarest lines until at most half the budget is used.
+    fn prune(&mut self) {
+        while self.map.len() > self.max_lines / 2 {
+            let floor = self.prune_floor;
+            self.map.retain(|_, c| c.docs > floor);
+            if self.map.len() > self.max_lines / 2 {
+                self.prune_floor += 1;
+            }
+        }
+    }
+
+    /// Adds another thread's counts.
+    pub fn merge(&mut self, other: LineCounts) {
+        for (h, c) in other.map {
+            self.map
+                .entry(h)
+                .and_modify(|a| {
+                    a.docs = a.docs.saturating_add(c.docs);
+                    // The other thread's pairs, plus the one pair between
+                    // the two first documents.
+                    a.same = a.same.saturating_add(c.same).saturating_add(
+                        u32::from(a.m0[0] == c.m0[0]) + u32::from(a.m0[1] == c.m0[1]),
+                    );
+                })
+                .or_insert(c);
+        }
+        self.prune_floor = self.prune_floor.max(other.prune_floor);
+        if self.map.len() > self.max_lines {
+            self.prune();
+        }
+    }
+
+    /// Distinct lines counted so far.
+    pub fn distinct_lines(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Bytes of the counting table (slots of key, counters and control byte).
+    pub fn table_bytes(&self) -> usize {
+        self.map.capacity() * (std::mem::size_of::<(u64, Counter)>() + 1)
+    }
+
+    /// Decides which lines are boilerplate.
+    pub fn learn(self) -> Learned {
+        let mut index = HashMap::default();
+        let mut lines = Vec::new();
+        for (h, c) in self.map {
+            if c.docs < self.min_docs {
+                continue;
+            }
+            let pairs = 2.0 * f64::from(c.docs - 1);
+            let similarity = f64::from(c.same) / pairs;
+            if similarity > f64::from(self.max_similarity) {
+                continue;
+            }
+            index.insert(h, lines.len() as u32);
+            lines.push(Entry {
+                docs: c.docs,
+                text: OnceLock::new(),
+                removed: AtomicU64::new(0),
+            });
+        }
+        Learned {
+            index,
+            lines,
+            min_docs: self.min_docs,
+        }
+    }
+}
+
+/// A learned line, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnedLine {
+    /// The line's text.
+    pub text: String,
+    /// In how many documents it occurred.
+    pub docs: u64,
+    /// How many times the second pass removed it.
+    pub removed: u64,
+}
+
+#[derive(Debug)]
+struct Entry {
+    docs: u32,
+    text: OnceLock<Box<str>>,
+    removed: AtomicU64,
+}
+
+/// Layer 3, second pass: the learned boilerplate, applied per document.
+#[derive(Debug, Default)]
+pub struct Learned {
+    index: HashMap<u64, u32, BuildU64>,
+    lines: Vec<Entry>,
+    min_docs: u32,
+}
+
+/// Shape of a line that is a piece of a paragraph or a table, never chrome.
+fn looks_like_content(line: &str) -> bool {
+    let t = line.trim();
+    if t.chars().next().is_some_and(char::is_lowercase) {
+        return true;
+    }
+    if t.ends_with([',', ';', '-', '(']) {
+        return true;
+    }
+    let (mut alnum, mut digits) = (0usize, 0usize);
+    for b in t.bytes() {
+        if b.is_ascii_alphanumeric() {
+            alnum += 1;
+            digits += usize::from(b.is_ascii_digit());
+        }
+    }
+    digits * 100 > alnum * 15
+}
+
+fn words(line: &str) -> usize {
+    line.split_whitespace().count()
+}
+
+impl Learned {
+    /// Lines learned as boilerplate candidates.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether nothing was learned.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Strips learned lines of `text` into `out` (cleared first). Returns
+    /// `true` when the text changed; when `false`, `out` is unspecified.
+    ///
+    /// `stats.docs_learned` counts the documents this layer changed
+    /// (`docs_changed` is left to the first pass, which sees every document).
+    pub fn strip(
+        &self,
+        text: &str,
+        out: &mut String,
+        removed: &mut Vec<Removed>,
+        stats: &mut StripStats,
+    ) -> bool {
+        if self.lines.is_empty() {
+            return false;
+        }
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let s = &mut *s;
+            split_lines(text, &mut s.lines);
+            // Non-blank lines: (line index, learned index or u32::MAX).
+            let mut nb: Vec<(u32, u32)> = Vec::new();
+            let mut any = false;
+            for (i, line) in s.lines.iter().enumerate() {
+                let l = &text[line.start..line.end];
+                if l.trim().is_empty() {
+                    continue;
+                }
+                let cand = match self.index.get(&line_key(l.as_bytes(), true)) {
+                    Some(&e) if !looks_like_content(l) => {
+                        any = true;
+                        e
+                    }
+                    _ => u32::MAX,
+                };
+                nb.push((i as u32, cand));
+            }
+            if !any {
+                return false;
+            }
+            // A line followed by one that starts in lower case continues
+            // into it.
+            for k in 0..nb.len().saturating_sub(1) {
+                let next = s.lines[nb[k + 1].0 as usize];
+                if text[next.start..next.end]
+                    .trim_start()
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_lowercase)
+                {
+                    nb[k].1 = u32::MAX;
+                }
+            }
+            s.verdicts.clear();
+            s.verdicts.resize(s.lines.len(), Verdict::Keep);
+            let strong = u64::from(self.min_docs) * 4;
+            let isolated = u64::from(self.min_docs) * 5;
+            let mut changed = false;
+            let mut k = 0;
+            while k < nb.len() {
+                if nb[k].1 == u32::MAX {
+                    k += 1;
+                    continue;
+                }
+                let start = k;
+                while k < nb.len() && nb[k].1 != u32::MAX {
+                    k += 1;
+                }
+                let run = &nb[start..k];
+                let edge = start == 0 || k == nb.len();
+                let max_docs = run
+                    .iter()
+                    .map(|&(_, e)| self.lines.get(e as usize).map_or(0, |e| u64::from(e.docs)))
+                    .max()
+                    .unwrap_or(0);
+                let line_text = |&(i, _): &(u32, u32)| {
+                    let l = s.lines[i as usize];
+                    &text[l.start..l.end]
+                };
+                let wordy = run.iter().any(|x| words(line_text(x)) >= 3);
+                let remove = if edge {
+                    run.len() >= 2 || max_docs >= strong
+                } else if run.len() >= 2 {
+                    wordy
+                } else {
+                    run.iter().any(|x| words(line_text(x)) >= 4) && max_docs >= isolated
+                };
+                if remove {
+                    for &(i, e) in run {
+                        s.verdicts[i as usize] = Verdict::Learned(e);
+                    }
+                    changed = true;
+                }
+            }
+            if !changed {
+                return false;
+            }
+            for (i, (line, v)) in s.lines.iter().zip(&s.verdicts).enumerate() {
+                let Verdict::Learned(e) = *v else { continue };
+                let l = &text[line.start..line.end];
+                let docs = match self.lines.get(e as usize) {
+                    Some(entry) => {
+                        entry.text.get_or_init(|| l.trim().into());
+                        entry.removed.fetch_add(1, Ordering::Relaxed);
+                        entry.docs
+                    }
+                    None => 0,
+                };
+                stats.lines_learned += 1;
+                stats.lines_removed += 1;
+                removed.push(Removed {
+                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    text: l.to_string(),
+                    layer: "learned",
+                    reason: format!("recurs in {docs} documents"),
+                });
+            }
+            stats.docs_learned += 1;
+            assemble(text, &s.lines, &s.verdicts, out);
+            true
+        })
+    }
+
+    /// The learned lines that the second pass removed, with their document
+    /// counts, most frequent first. (Text is kept only for lines that were
+    /// removed somewhere, so before the second pass this is empty.)
+    pub fn report(&self) -> Vec<LearnedLine> {
+        let mut out: Vec<LearnedLine> = self
+            .lines
+            .iter()
+            .filter_map(|e| {
+                Some(LearnedLine {
+                    text: e.text.get()?.to_string(),
+                    docs: u64::from(e.docs),
+                    removed: e.removed.load(Ordering::Relaxed),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.docs.cmp(&a.docs).then_with(|| a.text.cmp(&b.text)));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A corpus of `n` sites' documents: each has its own article, a
+    /// two-line chrome head and one tail line, and a recurring content line
+    /// in the middle of some articles.
+    fn corpus(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let mut d = String::from("Home | World | Business\nSubscribe for unlimited access today\n");
+                for p in 0..6 {
+                    d.push_str(&format!(
+                        "Article {} paragraph {} says something unique about {}.\n",
+                        letters(i),
+                        letters(p),
+                        letters(i * 7 + p)
+                    ));
+                    if p == 2 && i % 3 == 0 {
+                        d.push_str("It was over.\n");
+                    }
+                }
+                d.push_str("Thanks for reading our independent journalism\n");
+                d
+            })
+            .collect()
+    }
+
+    /// `n` spelled in letters (digits are folded by the line hash).
+    fn letters(mut n: usize) -> String {
+        let mut s = String::new();
+        loop {
+            s.push((b'a' + (n % 26) as u8) as char);
+            n /= 26;
+            if n == 0 {
+                return s;
+            }
+        }
+    }
+
+    fn learn(docs: &[String]) -> Learned {
+        let cfg = StripConfig::default();
+        let mut a = LineCounts::new(&cfg);
+        let mut b = LineCounts::new(&cfg);
+        for (i, d) in docs.iter().enumerate() {
+            if i % 2 == 0 { a.observe(d) } else { b.observe(d) }
+        }
+        a.merge(b);
+        a.learn()
+    }
+
+    fn strip(l: &Learned, text: &str) -> String {
+        let mut out = String::new();
+        if l.strip(text, &mut out, &mut Vec::new(), &mut StripStats::default()) {
+            out
+        } else {
+            text.to_string()
+        }
+    }
+
+    #[test]
+    fn chrome_goes_content_stays() {
+        let docs = corpus(200);
+        let l = learn(&docs);
+        for d in &docs {
+            let out = strip(&l, d);
+            assert!(!out.contains("Subscribe for unlimited"), "{out}");
+            assert!(!out.contains("Home | World"));
+            assert!(!out.contains("Thanks for reading"));
+            assert_eq!(out.lines().count(), d.lines().count() - 3, "{out}");
+        }
+        let report = l.report();
+        assert_eq!(report.len(), 3, "{report:?}");
+        assert!(report.iter().all(|r| r.docs == 200 && r.removed == 200));
+    }
+
+    #[test]
+    fn syndicated_body_stays() {
+        let mut docs = corpus(100);
+        let story: String = (0..8)
+            .map(|p| format!("Wire story paragraph {p} is carried by many outlets.\n"))
+            .collect();
+        for i in 0..40 {
+            docs.push(format!("Site {i} masthead\n{story}Site {i} footer"));
+        }
+        let l = learn(&docs);
+        for d in &docs[100..] {
+            assert_eq!(strip(&l, d), *d);
+        }
+    }
+}
