@@ -44,8 +44,7 @@
 //! time one is removed.
 
 use super::{
-    assemble, line_key, split_lines, BuildU64, Removed, StripConfig, StripStats, Verdict,
-    SCRATCH,
+    assemble, line_key, split_lines, BuildU64, Removed, StripConfig, StripStats, Verdict, SCRATCH,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -422,7 +421,8 @@ mod tests {
     fn corpus(n: usize) -> Vec<String> {
         (0..n)
             .map(|i| {
-                let mut d = String::from("Home | World | Business\nSubscribe for unlimited access today\n");
+                let mut d =
+                    String::from("Home | World | Business\nSubscribe for unlimited access today\n");
                 for p in 0..6 {
                     d.push_str(&format!(
                         "Article {} paragraph {} says something unique about {}.\n",
@@ -457,7 +457,11 @@ mod tests {
         let mut a = LineCounts::new(&cfg);
         let mut b = LineCounts::new(&cfg);
         for (i, d) in docs.iter().enumerate() {
-            if i % 2 == 0 { a.observe(d) } else { b.observe(d) }
+            if i % 2 == 0 {
+                a.observe(d)
+            } else {
+                b.observe(d)
+            }
         }
         a.merge(b);
         a.learn()

@@ -353,7 +353,9 @@ fn line_key(line: &[u8], fold_digits: bool) -> u64 {
         started = true;
         if space {
             if n == CAP {
-                stream.get_or_insert_with(xxhash_rust::xxh3::Xxh3::new).update(&buf);
+                stream
+                    .get_or_insert_with(xxhash_rust::xxh3::Xxh3::new)
+                    .update(&buf);
                 n = 0;
             }
             buf[n] = b' ';
@@ -366,7 +368,9 @@ fn line_key(line: &[u8], fold_digits: bool) -> u64 {
             b.to_ascii_lowercase()
         };
         if n == CAP {
-            stream.get_or_insert_with(xxhash_rust::xxh3::Xxh3::new).update(&buf);
+            stream
+                .get_or_insert_with(xxhash_rust::xxh3::Xxh3::new)
+                .update(&buf);
             n = 0;
         }
         buf[n] = c;
@@ -408,9 +412,10 @@ mod tests {
 
     fn seed(name: &str) -> Option<String> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
-        let entry = std::fs::read_dir(&dir).ok()?.flatten().find(|e| {
-            e.file_name().to_string_lossy().starts_with(name)
-        });
+        let entry = std::fs::read_dir(&dir)
+            .ok()?
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().starts_with(name));
         match entry {
             Some(e) => std::fs::read_to_string(e.path()).ok(),
             None => {
@@ -445,7 +450,10 @@ mod tests {
         let Some(text) = seed("003_") else { return };
         let s = Stripper::new(StripConfig::default()).unwrap();
         let (out, credits, removed) = run(&s, &text);
-        assert_eq!(credits, vec!["Source: Al Jazeera", "Written By Rodney Mbua"]);
+        assert_eq!(
+            credits,
+            vec!["Source: Al Jazeera", "Written By Rodney Mbua"]
+        );
         assert!(removed.iter().all(|r| r.layer == "credit"));
         assert_eq!(out.lines().count(), text.lines().count() - 2);
 
@@ -484,7 +492,10 @@ mod tests {
 
     #[test]
     fn line_key_folds_case_space_and_digits() {
-        assert_eq!(line_key(b"  Hello   World ", false), line_key(b"hello world", false));
+        assert_eq!(
+            line_key(b"  Hello   World ", false),
+            line_key(b"hello world", false)
+        );
         assert_ne!(line_key(b"a 2023", false), line_key(b"a 2024", false));
         assert_eq!(line_key(b"a 2023", true), line_key(b"A 2024", true));
         let long = "word ".repeat(200);

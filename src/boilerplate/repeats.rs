@@ -63,21 +63,18 @@ pub(super) fn mark(
             block_bytes += text[line.start..line.end].trim().len();
             k += 1;
         }
-        let is_block = (k >= 2 && block_bytes >= MIN_BLOCK_BYTES) || (k == 1 && block_bytes >= MIN_LINE_BYTES);
+        let is_block =
+            (k >= 2 && block_bytes >= MIN_BLOCK_BYTES) || (k == 1 && block_bytes >= MIN_LINE_BYTES);
         if !is_block {
             p += 1;
             continue;
         }
-        for q in p..p + k {
-            if let Some(v) = verdicts.get_mut(idx[q] as usize) {
+        for &q in &idx[p..p + k] {
+            if let Some(v) = verdicts.get_mut(q as usize) {
                 *v = Verdict::Repeat(idx[first]);
             }
         }
         any = true;
-        // Later lines of this block may still start their own repeats.
-        for q in p..p + k {
-            seen.entry(hashes[q]).or_insert(q as u32);
-        }
         p += k;
     }
     any
@@ -92,7 +89,13 @@ mod tests {
         let mut lines = Vec::new();
         split_lines(text, &mut lines);
         let mut v = vec![Verdict::Keep; lines.len()];
-        mark(text, &lines, &mut v, &mut Vec::new(), &mut HashMap::default());
+        mark(
+            text,
+            &lines,
+            &mut v,
+            &mut Vec::new(),
+            &mut HashMap::default(),
+        );
         v
     }
 

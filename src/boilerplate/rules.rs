@@ -198,11 +198,7 @@ impl RuleSet {
                     .map_err(|e| RulesError(format!("cannot compile the rules: {e}")))?,
             )
         };
-        Ok(RuleSet {
-            ac,
-            pats,
-            families,
-        })
+        Ok(RuleSet { ac, pats, families })
     }
 
     /// The name of family `f`.
@@ -213,9 +209,7 @@ impl RuleSet {
     }
 
     fn is_credit(&self, f: u16) -> bool {
-        self.families
-            .get(usize::from(f))
-            .is_some_and(|f| f.credit)
+        self.families.get(usize::from(f)).is_some_and(|f| f.credit)
     }
 
     /// Marks the lines the rules remove in `verdicts` (one per line of
@@ -260,20 +254,17 @@ impl RuleSet {
         any
     }
 
-    fn decide(
-        &self,
-        t: &Tally,
-        li: usize,
-        verdicts: &mut [Verdict],
-        credits: CreditsMode,
-    ) -> bool {
+    fn decide(&self, t: &Tally, li: usize, verdicts: &mut [Verdict], credits: CreditsMode) -> bool {
         let len = t.te.saturating_sub(t.ts);
         let family = if let Some(f) = t.exact {
             Some(f)
-        } else if let Some(f) = t
-            .prefix
-            .filter(|&f| len <= if self.is_credit(f) { CREDIT_MAX } else { PREFIX_MAX })
-        {
+        } else if let Some(f) = t.prefix.filter(|&f| {
+            len <= if self.is_credit(f) {
+                CREDIT_MAX
+            } else {
+                PREFIX_MAX
+            }
+        }) {
             Some(f)
         } else if t.strong > 0 && (t.strong + t.weak) * 2 > len {
             Some(t.strong_family.1)
@@ -364,10 +355,18 @@ impl Tally {
 fn on_boundaries(bytes: &[u8], s: usize, e: usize) -> bool {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     let first = bytes.get(s).copied().is_some_and(word);
-    let last = e.checked_sub(1).and_then(|i| bytes.get(i)).copied().is_some_and(word);
-    let before = s.checked_sub(1).and_then(|i| bytes.get(i)).copied().is_some_and(word);
+    let last = e
+        .checked_sub(1)
+        .and_then(|i| bytes.get(i))
+        .copied()
+        .is_some_and(word);
+    let before = s
+        .checked_sub(1)
+        .and_then(|i| bytes.get(i))
+        .copied()
+        .is_some_and(word);
     let after = bytes.get(e).copied().is_some_and(word);
-    !(first && before) && !(last && after)
+    !((first && before) || (last && after))
 }
 
 #[cfg(test)]
@@ -399,8 +398,14 @@ mod tests {
     fn families_in_five_languages() {
         let set = RuleSet::build(true, None).unwrap();
         let cases = [
-            ("We use cookies to improve your experience. Learn more", "cookie"),
-            ("Utilizamos cookies para mejorar su experiencia. Política de cookies", "cookie"),
+            (
+                "We use cookies to improve your experience. Learn more",
+                "cookie",
+            ),
+            (
+                "Utilizamos cookies para mejorar su experiencia. Política de cookies",
+                "cookie",
+            ),
             ("Nous utilisons des cookies. Accepter les cookies", "cookie"),
             ("Wir verwenden Cookies. Alle akzeptieren", "cookie"),
             ("Este site utiliza cookies. Aceitar cookies", "cookie"),
@@ -408,7 +413,10 @@ mod tests {
             ("SUSCRÍBETE A NUESTRO BOLETÍN", "newsletter"),
             ("Share this article", "share-bar"),
             ("Facebook Twitter Email", "share-bar"),
-            ("Read more: Peru declares emergency at the border", "related"),
+            (
+                "Read more: Peru declares emergency at the border",
+                "related",
+            ),
             ("Advertisement", "advertisement"),
             ("Photo: Reuters/John Doe", "photo-credit"),
             ("© 2024 Daily Planet. All rights reserved.", "copyright"),
@@ -417,9 +425,15 @@ mod tests {
             ("Comments are closed.", "comment-prompt"),
             ("(0) comments", "comment-prompt"),
             ("Source: Al Jazeera", "credit-source"),
-            ("Reporting by Jane Doe; Editing by John Roe", "credit-byline"),
+            (
+                "Reporting by Jane Doe; Editing by John Roe",
+                "credit-byline",
+            ),
             ("(With inputs from AFP)", "credit-byline"),
-            ("Don’t threaten. Threats of harming another person will not be tolerated.", "comment-policy"),
+            (
+                "Don’t threaten. Threats of harming another person will not be tolerated.",
+                "comment-policy",
+            ),
         ];
         for (line, family) in cases {
             assert_eq!(removed(&set, line), vec![(0, family.to_string())], "{line}");
@@ -446,9 +460,18 @@ mod tests {
 
     #[test]
     fn user_rules_and_errors() {
-        let set = RuleSet::build(false, Some(("# mine\nchrome\t=Back to top\nchrome\tbrought to you by\n", "u.txt")))
-            .unwrap();
-        assert_eq!(removed(&set, "x\nBACK TO TOP\nThis page brought to you by Acme"), vec![(1, "chrome".into()), (2, "chrome".into())]);
+        let set = RuleSet::build(
+            false,
+            Some((
+                "# mine\nchrome\t=Back to top\nchrome\tbrought to you by\n",
+                "u.txt",
+            )),
+        )
+        .unwrap();
+        assert_eq!(
+            removed(&set, "x\nBACK TO TOP\nThis page brought to you by Acme"),
+            vec![(1, "chrome".into()), (2, "chrome".into())]
+        );
         let err = RuleSet::build(false, Some(("ok\tfine\nno tab here\n", "u.txt"))).unwrap_err();
         assert!(err.0.starts_with("u.txt:2:"), "{}", err.0);
         let err = RuleSet::build(false, Some(("fam\t=\n", "u.txt"))).unwrap_err();
