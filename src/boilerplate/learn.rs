@@ -6,10 +6,12 @@
 //! h[i]   = xxh3 of each non-blank line (case, spacing and digits folded)
 //! middle = the lines but the first 3 and last 3 (all lines when 8 or fewer)
 //! m[0,1] = two min-hashes of the middle lines: a sketch of what the article is
+//! e      = per line, the smaller sketch of the first and the last line,
+//!          leaving out the line itself: what frames it
 //! for each distinct h in the document:
-//!     docs += 1
-//!     first time seen: remember m as m0
-//!     else: same += number of m[k] == m0[k]
+//!     docs += 1; edge += 1 when it is the first or last line
+//!     first time seen: remember m as m0, e as e0
+//!     else: same += number of m[k] == m0[k]; esame += (e == e0)
 //! ```
 //!
 //! `same / (2 * (docs - 1))` estimates how similar (Jaccard over middle
@@ -26,18 +28,19 @@
 //!     digits, or is followed by a line starting in lower case is a piece of
 //!     a paragraph or a table: never removed
 //! runs of consecutive learned lines:
-//!     touching the head or tail: removed if 2+ lines, or 1 line seen in
-//!         4 x learn_min_docs documents
-//!     in the middle: removed if 2+ lines (one of 3+ words), or 1 line of
-//!         4+ words seen in 5 x learn_min_docs documents
+//!     touching the head or tail: removed if 2+ lines, or the line is
+//!         mostly the first or last line of its documents ("edgy"), or framed
+//!     in the middle: removed if a line is "framed": the first and last
+//!         lines of its documents (not counting itself) mostly recur
+//!         together, so it travels with a site's chrome
 //! ```
 //!
 //! So a short content line that recurs ("It was over.", a subhead) stays
 //! when it sits inside an article among lines of its own.
 //!
-//! Memory: one hash-map slot per distinct line, 8 bytes of key and 16 of
-//! counters plus a control byte: 25 bytes a slot, 29 to 57 bytes a distinct
-//! line depending on the table's load. When a counter holds more than
+//! Memory: one hash-map slot per distinct line, 8 bytes of key and 28 of
+//! counters (40 with alignment) plus a control byte: 41 bytes a slot, 47 to
+//! 94 bytes a distinct line depending on the table's load. When a counter holds more than
 //! `learn_max_lines` lines it forgets the lines seen once (and then twice,
 //! ...), so memory stays bounded; such a line can still be learned if it
 //! recurs often afterwards. Text is kept only for learned lines, the first
@@ -55,8 +58,14 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone, Copy)]
 struct Counter {
     docs: u32,
+    /// Middle sketches equal to the first document's (`m0`).
     same: u32,
     m0: [u32; 2],
+    /// Documents where the line is the first or last non-blank line.
+    edge: u32,
+    /// Edge sketch of the first document, and how often it recurred.
+    e0: u32,
+    esame: u32,
 }
 
 /// Layer 3, first pass: what is counted over the corpus. One per thread,
@@ -119,19 +128,52 @@ impl LineCounts {
             m[0] = m[0].min(sketch(h, 0x5851_F42D_4C95_7F2D));
             m[1] = m[1].min(sketch(h, 0x1405_7B7E_F767_814F));
         }
+        // The frame: the first and the last line. Each line gets the
+        // smallest sketch of the frame's *other* lines, so a line does not
+        // vouch for itself.
+        let (first, last) = (self.hashes[0], self.hashes[n - 1]);
+        let mut frame = [(u32::MAX, 0u64); 2];
+        let frame_ix = [0, n - 1];
+        for (k, &i) in frame_ix.iter().enumerate() {
+            if frame_ix[..k].contains(&i) {
+                continue;
+            }
+            let h = self.hashes[i];
+            let e = sketch(h, 0x2545_F491_4F6C_DD1D);
+            if frame.iter().any(|f| f.1 == h && f.0 == e) {
+                continue;
+            }
+            if e < frame[0].0 {
+                frame[1] = frame[0];
+                frame[0] = (e, h);
+            } else if e < frame[1].0 {
+                frame[1] = (e, h);
+            }
+        }
         self.hashes.sort_unstable();
         self.hashes.dedup();
         for &h in &self.hashes {
+            let e = if frame[0].1 == h {
+                frame[1].0
+            } else {
+                frame[0].0
+            };
+            let at_edge = u32::from(h == first || h == last);
             self.map
                 .entry(h)
                 .and_modify(|c| {
                     c.docs = c.docs.saturating_add(1);
                     c.same += u32::from(c.m0[0] == m[0]) + u32::from(c.m0[1] == m[1]);
+                    c.edge += at_edge;
+                    c.esame += u32::from(c.e0 == e && e != u32::MAX);
                 })
                 .or_insert(Counter {
                     docs: 1,
                     same: 0,
                     m0: m,
+                    edge: at_edge,
+                    e0: e,
+                    esame: 0,
                 });
         }
         if self.map.len() > self.max_lines {
@@ -162,6 +204,11 @@ impl LineCounts {
                     a.same = a.same.saturating_add(c.same).saturating_add(
                         u32::from(a.m0[0] == c.m0[0]) + u32::from(a.m0[1] == c.m0[1]),
                     );
+                    a.edge = a.edge.saturating_add(c.edge);
+                    a.esame = a
+                        .esame
+                        .saturating_add(c.esame)
+                        .saturating_add(u32::from(a.e0 == c.e0 && c.e0 != u32::MAX));
                 })
                 .or_insert(c);
         }
@@ -189,23 +236,21 @@ impl LineCounts {
             if c.docs < self.min_docs {
                 continue;
             }
-            let pairs = 2.0 * f64::from(c.docs - 1);
-            let similarity = f64::from(c.same) / pairs;
+            let similarity = f64::from(c.same) / (2.0 * f64::from(c.docs - 1));
             if similarity > f64::from(self.max_similarity) {
                 continue;
             }
+            let pairs = f64::from(c.docs - 1);
             index.insert(h, lines.len() as u32);
             lines.push(Entry {
+                edgy: f64::from(c.edge) >= 0.6 * f64::from(c.docs),
+                framed: f64::from(c.esame) >= 0.4 * pairs,
                 docs: c.docs,
                 text: OnceLock::new(),
                 removed: AtomicU64::new(0),
             });
         }
-        Learned {
-            index,
-            lines,
-            min_docs: self.min_docs,
-        }
+        Learned { index, lines }
     }
 }
 
@@ -223,6 +268,10 @@ pub struct LearnedLine {
 #[derive(Debug)]
 struct Entry {
     docs: u32,
+    /// Mostly the first or last line of its documents.
+    edgy: bool,
+    /// Mostly framed by the same edge lines: it travels with a site's chrome.
+    framed: bool,
     text: OnceLock<Box<str>>,
     removed: AtomicU64,
 }
@@ -232,7 +281,6 @@ struct Entry {
 pub struct Learned {
     index: HashMap<u64, u32, BuildU64>,
     lines: Vec<Entry>,
-    min_docs: u32,
 }
 
 /// Shape of a line that is a piece of a paragraph or a table, never chrome.
@@ -252,10 +300,6 @@ fn looks_like_content(line: &str) -> bool {
         }
     }
     digits * 100 > alnum * 15
-}
-
-fn words(line: &str) -> usize {
-    line.split_whitespace().count()
 }
 
 impl Learned {
@@ -309,22 +353,23 @@ impl Learned {
                 return false;
             }
             // A line followed by one that starts in lower case continues
-            // into it.
+            // into it, unless it travels with a site's frame (chrome pasted
+            // into a hard-wrapped paragraph).
             for k in 0..nb.len().saturating_sub(1) {
                 let next = s.lines[nb[k + 1].0 as usize];
-                if text[next.start..next.end]
-                    .trim_start()
-                    .chars()
-                    .next()
-                    .is_some_and(char::is_lowercase)
+                let framed = self.lines.get(nb[k].1 as usize).is_some_and(|e| e.framed);
+                if !framed
+                    && text[next.start..next.end]
+                        .trim_start()
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_lowercase)
                 {
                     nb[k].1 = u32::MAX;
                 }
             }
             s.verdicts.clear();
             s.verdicts.resize(s.lines.len(), Verdict::Keep);
-            let strong = u64::from(self.min_docs) * 4;
-            let isolated = u64::from(self.min_docs) * 5;
             let mut changed = false;
             let mut k = 0;
             while k < nb.len() {
@@ -338,22 +383,13 @@ impl Learned {
                 }
                 let run = &nb[start..k];
                 let edge = start == 0 || k == nb.len();
-                let max_docs = run
-                    .iter()
-                    .map(|&(_, e)| self.lines.get(e as usize).map_or(0, |e| u64::from(e.docs)))
-                    .max()
-                    .unwrap_or(0);
-                let line_text = |&(i, _): &(u32, u32)| {
-                    let l = s.lines[i as usize];
-                    &text[l.start..l.end]
-                };
-                let wordy = run.iter().any(|x| words(line_text(x)) >= 3);
+                let entry = |&(_, e): &(u32, u32)| self.lines.get(e as usize);
+                let framed = run.iter().any(|x| entry(x).is_some_and(|e| e.framed));
+                let edgy = run.iter().any(|x| entry(x).is_some_and(|e| e.edgy));
                 let remove = if edge {
-                    run.len() >= 2 || max_docs >= strong
-                } else if run.len() >= 2 {
-                    wordy
+                    run.len() >= 2 || framed || edgy
                 } else {
-                    run.iter().any(|x| words(line_text(x)) >= 4) && max_docs >= isolated
+                    framed
                 };
                 if remove {
                     for &(i, e) in run {

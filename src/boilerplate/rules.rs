@@ -241,6 +241,7 @@ impl RuleSet {
                     any |= self.decide(&tally, tally_line, verdicts, credits);
                 }
                 tally = Tally::new(bytes, *line);
+                tally.continuation = is_continuation(bytes, lines, verdicts, li);
                 tally_line = li;
             }
             let Some(info) = self.pats.get(m.pattern().as_usize()) else {
@@ -255,6 +256,9 @@ impl RuleSet {
     }
 
     fn decide(&self, t: &Tally, li: usize, verdicts: &mut [Verdict], credits: CreditsMode) -> bool {
+        if t.continuation {
+            return false;
+        }
         let len = t.te.saturating_sub(t.ts);
         let family = if let Some(f) = t.exact {
             Some(f)
@@ -305,6 +309,9 @@ struct Tally {
     /// Longest strong / weak match and its family.
     strong_family: (usize, u16),
     weak_family: (usize, u16),
+    /// The line continues the sentence of the line before (hard-wrapped
+    /// text: "... 12 cts per" / "share."): never chrome.
+    continuation: bool,
 }
 
 impl Tally {
@@ -347,6 +354,31 @@ impl Tally {
             }
         }
     }
+}
+
+/// Whether line `li` starts in lower case after a kept line that does not
+/// end a sentence (the continuation of a removed line is removed as usual).
+fn is_continuation(bytes: &[u8], lines: &[Line], verdicts: &[Verdict], li: usize) -> bool {
+    let text = |l: &Line| bytes.get(l.start..l.end).unwrap_or_default().trim_ascii();
+    let Some(line) = lines.get(li) else {
+        return false;
+    };
+    if !text(line).first().is_some_and(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let Some((prev, verdict)) = lines[..li]
+        .iter()
+        .zip(verdicts)
+        .rev()
+        .map(|(l, v)| (text(l), v))
+        .find(|(t, _)| !t.is_empty())
+    else {
+        return false;
+    };
+    *verdict == Verdict::Keep
+        && !prev
+            .last()
+            .is_some_and(|b| matches!(b, b'.' | b'!' | b'?' | b':' | b'"' | b')'))
 }
 
 /// Whether `bytes[s..e]` starts and ends on word boundaries (checked only
@@ -450,6 +482,7 @@ mod tests {
             "Smoking is prohibited in all public buildings.",
             "They share this view, she said.",
             "The catalog in the museum was updated.",
+            "Profit was 12 cts per\nshare.",
             "Facebook said on Tuesday it would appeal the ruling.",
             "Sources said the talks would resume.",
             "Written by hand, the letter was found in 1998 in an attic in a small town near the border of the two countries, officials said on Friday after a long inquiry.",
