@@ -74,12 +74,12 @@ pub struct StripConfig {
     /// Layer 3: a line must occur in at least this many documents to be
     /// learned as boilerplate.
     pub learn_min_docs: u32,
-    /// Layer 3: a recurring line whose documents share more than this
-    /// estimated fraction of their middle lines (Jaccard) is the body of a
+    /// Layer 3: a recurring line whose documents share their body (their
+    /// longest lines) more often than this fraction of the time is part of a
     /// syndicated story, not boilerplate.
     pub learn_max_similarity: f32,
     /// Layer 3: distinct lines a [`LineCounts`] holds before it prunes lines
-    /// seen once (about 30 bytes each).
+    /// seen once (38 to 75 bytes each).
     pub learn_max_lines: usize,
 }
 
@@ -338,7 +338,8 @@ fn assemble(text: &str, lines: &[Line], verdicts: &[Verdict], out: &mut String) 
 ///
 /// The normalized bytes go through a stack buffer, so there is no
 /// allocation per line; longer lines are fed to the streaming hasher.
-fn line_key(line: &[u8], fold_digits: bool) -> u64 {
+#[doc(hidden)]
+pub fn line_key(line: &[u8], fold_digits: bool) -> u64 {
     const CAP: usize = 256;
     let mut buf = [0u8; CAP];
     let mut n = 0;

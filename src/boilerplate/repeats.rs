@@ -44,6 +44,13 @@ pub(super) fn mark(
         if *v != Verdict::Keep || s.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        if mostly_digits(s) {
+            // Table rows repeat by nature ("04/09/87 03/09/87"); they
+            // break a block instead of making one.
+            hashes.push(u64::MAX - i as u64);
+            idx.push(u32::try_from(i).unwrap_or(u32::MAX));
+            continue;
+        }
         hashes.push(line_key(s, false));
         idx.push(u32::try_from(i).unwrap_or(u32::MAX));
     }
@@ -78,6 +85,18 @@ pub(super) fn mark(
         p += k;
     }
     any
+}
+
+/// More than 15% of the letters and digits are digits.
+fn mostly_digits(s: &[u8]) -> bool {
+    let (mut alnum, mut digits) = (0usize, 0usize);
+    for b in s {
+        if b.is_ascii_alphanumeric() {
+            alnum += 1;
+            digits += usize::from(b.is_ascii_digit());
+        }
+    }
+    digits * 100 > alnum * 15
 }
 
 #[cfg(test)]

@@ -285,10 +285,15 @@ pub fn build(articles: &[Vec<String>], cfg: &SetConfig) -> Vec<Doc> {
     let sites: Vec<(Vec<String>, Vec<String>, Option<String>)> = SITE_NAMES
         .iter()
         .map(|name| {
-            let t = |rng: &mut Rng| rng.pick(UNLISTED).replace("{}", name);
-            let head: Vec<String> = (0..1 + rng.below(3)).map(|_| t(&mut rng)).collect();
-            let tail: Vec<String> = (0..1 + rng.below(4)).map(|_| t(&mut rng)).collect();
-            let mid = rng.chance(0.3).then(|| t(&mut rng));
+            // Distinct templates per site: head, tail, mid.
+            let mut order: Vec<usize> = (0..UNLISTED.len()).collect();
+            for k in (1..order.len()).rev() {
+                order.swap(k, rng.below(k + 1));
+            }
+            let mut it = order.into_iter().map(|t| UNLISTED[t].replace("{}", name));
+            let head: Vec<String> = it.by_ref().take(1 + rng.below(3)).collect();
+            let tail: Vec<String> = it.by_ref().take(1 + rng.below(4)).collect();
+            let mid = if rng.chance(0.3) { it.next() } else { None };
             (head, tail, mid)
         })
         .collect();
