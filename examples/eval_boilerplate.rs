@@ -45,19 +45,6 @@ fn main() {
     println!(
         "| ---------------------------- | -------: | -------: | -----------: | -----------: |"
     );
-    if let Ok(l) = std::env::var("BP_LINE") {
-        std::env::set_var(
-            "BP_DEBUG",
-            scour::boilerplate::line_key(l.as_bytes(), true).to_string(),
-        );
-        for d in set
-            .iter()
-            .filter(|d| d.lines.iter().any(|x| x.0 == l))
-            .take(3)
-        {
-            println!("---\n{}", d.text());
-        }
-    }
     let start = std::time::Instant::now();
     let (score, lost, missed) = run_scour(&set, &StripConfig::default());
     let secs = start.elapsed().as_secs_f64();

@@ -79,7 +79,7 @@ pub struct StripConfig {
     /// syndicated story, not boilerplate.
     pub learn_max_similarity: f32,
     /// Layer 3: distinct lines a [`LineCounts`] holds before it prunes lines
-    /// seen once (38 to 75 bytes each).
+    /// seen once (56 to 112 bytes each).
     pub learn_max_lines: usize,
 }
 
@@ -91,7 +91,7 @@ impl Default for StripConfig {
             builtin_rules: true,
             repeats: true,
             learn_min_docs: 10,
-            learn_max_similarity: 0.4,
+            learn_max_similarity: 0.5,
             learn_max_lines: 1 << 23,
         }
     }
@@ -338,8 +338,7 @@ fn assemble(text: &str, lines: &[Line], verdicts: &[Verdict], out: &mut String) 
 ///
 /// The normalized bytes go through a stack buffer, so there is no
 /// allocation per line; longer lines are fed to the streaming hasher.
-#[doc(hidden)]
-pub fn line_key(line: &[u8], fold_digits: bool) -> u64 {
+fn line_key(line: &[u8], fold_digits: bool) -> u64 {
     const CAP: usize = 256;
     let mut buf = [0u8; CAP];
     let mut n = 0;
