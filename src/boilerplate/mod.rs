@@ -1,15 +1,52 @@
 //! Boilerplate stripping: the text scrapers pick up around an article
 //! (comment policies, share bars, cookie notices, copyright footers, ...).
 //!
-//! Three layers: known rule families ([`Stripper`]), blocks repeated within
-//! one document ([`Stripper`] too), and lines learned from the whole corpus
-//! ([`LineCounts`] in a first pass, [`Learned`] in a second).
+//! Three layers, each of which names what it removed ([`Removed`]):
 //!
-//! STUB: filled by its own issue. Until then nothing is removed and the CLI
-//! says that the stage is not built.
+//! 1. **Rules** ([`Stripper`], `rules.rs`): built-in families (comment policy,
+//!    comment prompt, newsletter, app prompt, cookie, share bar, related,
+//!    advertisement, photo credit, copyright, paywall, login) in English,
+//!    Spanish, French, German and Portuguese, plus the user's rules file. One
+//!    aho-corasick pass over the whole document finds every phrase; a line
+//!    goes only when the phrases *dominate* it (an exact-line rule, a short
+//!    line that starts with a prefix rule, or phrases covering more than half
+//!    of it), so an article sentence about a cookie law stays. Credit lines
+//!    ("Source: ...", "Reporting by ...") are matched by the same pass and
+//!    handled by [`CreditsMode`].
+//! 2. **Repeats** ([`Stripper`], `repeats.rs`): a block of two or more lines,
+//!    or one long line, that occurs twice in a document loses its later copy.
+//! 3. **Learned** ([`LineCounts`] then [`Learned`], `learn.rs`): lines that
+//!    recur in many documents with *different* surroundings, found in a first
+//!    pass over normalized line hashes and removed in a second pass when they
+//!    sit in boilerplate position (runs at the edges, blocks of recurring
+//!    lines), never when they are short content lines inside an article or
+//!    the body of a syndicated story.
+//!
+//! # Rules file format
+//!
+//! One rule per line, `family<TAB>pattern`; `#` starts a comment line and
+//! blank lines are skipped. The first character of the pattern chooses its
+//! kind: `=` the whole (trimmed) line, `^` the line starts with it (lines up
+//! to 200 bytes, credits 120), `~` a weak phrase (counts toward coverage, but
+//! a line made only of weak phrases must be 80% covered), anything else a
+//! phrase that must cover more than half of its line. `\` escapes a leading
+//! `=`, `^`, `~` or `\`. Matching ignores ASCII case (non-ASCII phrases also
+//! match in lower, upper and capitalized form) and needs word boundaries.
+//! Families whose name starts with `credit` are credits. A malformed line is
+//! a [`RulesError`] naming the file and line number. The built-in set is
+//! `src/boilerplate/rules.txt`, in the same format.
+
+mod learn;
+mod repeats;
+mod rules;
+
+pub use learn::{Learned, LearnedLine, LineCounts};
 
 use serde::Serialize;
+use std::cell::RefCell;
 use std::path::PathBuf;
+
+use rules::RuleSet;
 
 /// What to do with credit and byline lines ("Source: ...", "Reporting by ...").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,13 +60,41 @@ pub enum CreditsMode {
     Extract,
 }
 
-/// Settings of the strip stage.
-#[derive(Debug, Clone, Default)]
+/// Settings of the strip stage. `Default` gives the recommended settings.
+#[derive(Debug, Clone)]
 pub struct StripConfig {
     /// What happens to credit lines.
     pub credits: CreditsMode,
-    /// A file of extra user rules.
+    /// A file of extra user rules (format: see the [module docs](self)).
     pub rules_file: Option<PathBuf>,
+    /// Use the built-in rule set (`true`); `false` leaves only the user's rules.
+    pub builtin_rules: bool,
+    /// Layer 2: remove the later copy of blocks repeated within a document.
+    pub repeats: bool,
+    /// Layer 3: a line must occur in at least this many documents to be
+    /// learned as boilerplate.
+    pub learn_min_docs: u32,
+    /// Layer 3: a recurring line whose documents share their body (their
+    /// longest lines) more often than this fraction of the time is part of a
+    /// syndicated story, not boilerplate.
+    pub learn_max_similarity: f32,
+    /// Layer 3: distinct lines a [`LineCounts`] holds before it prunes lines
+    /// seen once (56 to 112 bytes each).
+    pub learn_max_lines: usize,
+}
+
+impl Default for StripConfig {
+    fn default() -> Self {
+        StripConfig {
+            credits: CreditsMode::Extract,
+            rules_file: None,
+            builtin_rules: true,
+            repeats: true,
+            learn_min_docs: 10,
+            learn_max_similarity: 0.5,
+            learn_max_lines: 1 << 23,
+        }
+    }
 }
 
 /// Counters of the strip stage, summed over documents.
@@ -39,6 +104,17 @@ pub struct StripStats {
     pub docs_changed: u64,
     /// Lines removed, all layers together.
     pub lines_removed: u64,
+    /// Lines removed by a rule family (layer 1).
+    pub lines_rule: u64,
+    /// Lines removed as a repeat within their document (layer 2).
+    pub lines_repeat: u64,
+    /// Lines removed as learned boilerplate (layer 3).
+    pub lines_learned: u64,
+    /// Credit lines taken out of the text (moved to `credits` or dropped).
+    pub lines_credit: u64,
+    /// Documents the learned layer changed (they may also be counted in
+    /// `docs_changed`, which the rules and repeats update).
+    pub docs_learned: u64,
 }
 
 impl StripStats {
@@ -46,6 +122,11 @@ impl StripStats {
     pub fn merge(&mut self, other: &StripStats) {
         self.docs_changed += other.docs_changed;
         self.lines_removed += other.lines_removed;
+        self.lines_rule += other.lines_rule;
+        self.lines_repeat += other.lines_repeat;
+        self.lines_learned += other.lines_learned;
+        self.lines_credit += other.lines_credit;
+        self.docs_learned += other.docs_learned;
     }
 }
 
@@ -77,16 +158,66 @@ impl std::error::Error for RulesError {}
 /// Layers 1 and 2: rule families and in-document repeats. Built once.
 #[derive(Debug, Clone)]
 pub struct Stripper {
-    _config: StripConfig,
+    config: StripConfig,
+    rules: RuleSet,
+}
+
+/// The fate of one line of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Keep,
+    /// Removed by the rule family with this index.
+    Rule(u16),
+    /// A credit line of the family with this index.
+    Credit(u16),
+    /// The later copy of a block whose first copy starts at this line (0-based).
+    Repeat(u32),
+    /// Learned boilerplate, the index of the learned line.
+    Learned(u32),
+}
+
+/// One line of a document: byte range without the `\n`.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+}
+
+/// Per-thread buffers, reused across documents (the stage API passes no
+/// scratch of its own, and a fresh allocation per document costs more than
+/// the rule scan).
+#[derive(Default)]
+struct Scratch {
+    lines: Vec<Line>,
+    verdicts: Vec<Verdict>,
+    hashes: Vec<u64>,
+    seen: std::collections::HashMap<u64, u32, BuildU64>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl Stripper {
     /// Whether this build has a working stripper.
-    pub const BUILT: bool = false;
+    pub const BUILT: bool = true;
 
     /// Compiles the built-in rules and the user's rules file.
     pub fn new(config: StripConfig) -> Result<Self, RulesError> {
-        Ok(Stripper { _config: config })
+        let user = match &config.rules_file {
+            Some(path) => {
+                let src = std::fs::read_to_string(path).map_err(|e| {
+                    RulesError(format!("cannot read rules file {}: {e}", path.display()))
+                })?;
+                Some((src, path.display().to_string()))
+            }
+            None => None,
+        };
+        let rules = RuleSet::build(
+            config.builtin_rules,
+            user.as_ref().map(|(s, p)| (s.as_str(), p.as_str())),
+        )?;
+        Ok(Stripper { config, rules })
     }
 
     /// Strips `text` into `out` (cleared first); credit lines go to
@@ -100,68 +231,290 @@ impl Stripper {
         removed: &mut Vec<Removed>,
         stats: &mut StripStats,
     ) -> bool {
-        let _ = (text, out, credits, removed, stats);
-        false
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let s = &mut *s;
+            split_lines(text, &mut s.lines);
+            s.verdicts.clear();
+            s.verdicts.resize(s.lines.len(), Verdict::Keep);
+            let mut any = self
+                .rules
+                .scan(text, &s.lines, &mut s.verdicts, self.config.credits);
+            if self.config.repeats {
+                any |= repeats::mark(text, &s.lines, &mut s.verdicts, &mut s.hashes, &mut s.seen);
+            }
+            if !any {
+                return false;
+            }
+            let names = |v: Verdict| -> (&'static str, String) {
+                match v {
+                    Verdict::Rule(f) => ("rule", self.rules.family(f).to_string()),
+                    Verdict::Credit(f) => ("credit", self.rules.family(f).to_string()),
+                    Verdict::Repeat(first) => ("repeat", format!("repeat of line {}", first + 1)),
+                    Verdict::Learned(_) | Verdict::Keep => ("learned", String::new()),
+                }
+            };
+            for (i, (line, v)) in s.lines.iter().zip(&s.verdicts).enumerate() {
+                match v {
+                    Verdict::Keep => continue,
+                    Verdict::Rule(_) => stats.lines_rule += 1,
+                    Verdict::Credit(_) => {
+                        stats.lines_credit += 1;
+                        if self.config.credits == CreditsMode::Extract {
+                            credits.push(text[line.start..line.end].trim().to_string());
+                        }
+                    }
+                    Verdict::Repeat(_) => stats.lines_repeat += 1,
+                    Verdict::Learned(_) => stats.lines_learned += 1,
+                }
+                let (layer, reason) = names(*v);
+                stats.lines_removed += 1;
+                removed.push(Removed {
+                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    text: text[line.start..line.end].to_string(),
+                    layer,
+                    reason,
+                });
+            }
+            stats.docs_changed += 1;
+            assemble(text, &s.lines, &s.verdicts, out);
+            true
+        })
     }
 }
 
-/// Layer 3, first pass: what is counted over the corpus. One per thread,
-/// merged at the end of the pass.
-#[derive(Debug, Default)]
-pub struct LineCounts {}
-
-impl LineCounts {
-    /// An empty counter.
-    pub fn new(config: &StripConfig) -> Self {
-        let _ = config;
-        LineCounts {}
+/// Splits `text` into lines (without their `\n`) into `lines` (cleared
+/// first). A final `\n` does not start an empty line, as in `str::lines`.
+fn split_lines(text: &str, lines: &mut Vec<Line>) {
+    lines.clear();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        lines.push(Line { start, end: nl });
+        start = nl + 1;
     }
-
-    /// Counts the lines of one (rule-stripped) document.
-    pub fn observe(&mut self, text: &str) {
-        let _ = text;
-    }
-
-    /// Adds another thread's counts.
-    pub fn merge(&mut self, other: LineCounts) {
-        let _ = other;
-    }
-
-    /// Decides which lines are boilerplate.
-    pub fn learn(self) -> Learned {
-        Learned {}
+    if start < bytes.len() {
+        lines.push(Line {
+            start,
+            end: bytes.len(),
+        });
     }
 }
 
-/// A learned line, for the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct LearnedLine {
-    /// The line's text.
-    pub text: String,
-    /// In how many documents it occurred.
-    pub docs: u64,
+/// Writes the kept lines of `text` into `out` (cleared first). Blank lines
+/// at the start and the end go, and a run of blank lines shrinks to one, so
+/// removing a block does not leave a hole.
+fn assemble(text: &str, lines: &[Line], verdicts: &[Verdict], out: &mut String) {
+    out.clear();
+    out.reserve(text.len());
+    let mut pending_blank = false;
+    for (line, v) in lines.iter().zip(verdicts) {
+        if *v != Verdict::Keep {
+            continue;
+        }
+        let s = &text[line.start..line.end];
+        if s.trim().is_empty() {
+            pending_blank = !out.is_empty();
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+            if pending_blank {
+                out.push('\n');
+            }
+        }
+        pending_blank = false;
+        out.push_str(s);
+    }
+    if !out.is_empty() && text.ends_with('\n') {
+        out.push('\n');
+    }
 }
 
-/// Layer 3, second pass: the learned boilerplate, applied per document.
-#[derive(Debug, Default)]
-pub struct Learned {}
+/// Hash of a line for repeats and learning: ASCII case folded, whitespace
+/// runs collapsed to one space, leading and trailing whitespace ignored;
+/// with `fold_digits`, every ASCII digit counts as `0` (so "© 2023" and
+/// "© 2024" are one line). Non-ASCII bytes are hashed as they are.
+///
+/// The normalized bytes go through a stack buffer, so there is no
+/// allocation per line; longer lines are fed to the streaming hasher.
+fn line_key(line: &[u8], fold_digits: bool) -> u64 {
+    const CAP: usize = 256;
+    let mut buf = [0u8; CAP];
+    let mut n = 0;
+    let mut stream: Option<xxhash_rust::xxh3::Xxh3> = None;
+    let mut space = false;
+    let mut started = false;
+    for &b in line {
+        if b.is_ascii_whitespace() {
+            space = started;
+            continue;
+        }
+        started = true;
+        if space {
+            if n == CAP {
+                stream
+                    .get_or_insert_with(xxhash_rust::xxh3::Xxh3::new)
+                    .update(&buf);
+                n = 0;
+            }
+            buf[n] = b' ';
+            n += 1;
+            space = false;
+        }
+        let c = if fold_digits && b.is_ascii_digit() {
+            b'0'
+        } else {
+            b.to_ascii_lowercase()
+        };
+        if n == CAP {
+            stream
+                .get_or_insert_with(xxhash_rust::xxh3::Xxh3::new)
+                .update(&buf);
+            n = 0;
+        }
+        buf[n] = c;
+        n += 1;
+    }
+    match stream {
+        None => xxhash_rust::xxh3::xxh3_64(&buf[..n]),
+        Some(mut h) => {
+            h.update(&buf[..n]);
+            h.digest()
+        }
+    }
+}
 
-impl Learned {
-    /// Strips learned lines of `text` into `out` (cleared first). Returns
-    /// `true` when the text changed; when `false`, `out` is unspecified.
-    pub fn strip(
-        &self,
-        text: &str,
-        out: &mut String,
-        removed: &mut Vec<Removed>,
-        stats: &mut StripStats,
-    ) -> bool {
-        let _ = (text, out, removed, stats);
-        false
+/// A hasher for keys that are already xxh3 hashes: passes them through.
+#[derive(Debug, Default, Clone, Copy)]
+struct U64Hasher(u64);
+
+impl std::hash::Hasher for U64Hasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys go through this hasher; fold anything else.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type BuildU64 = std::hash::BuildHasherDefault<U64Hasher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(name: &str) -> Option<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
+        let entry = std::fs::read_dir(&dir)
+            .ok()?
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().starts_with(name));
+        match entry {
+            Some(e) => std::fs::read_to_string(e.path()).ok(),
+            None => {
+                eprintln!("SKIPPED: seed {name}* not found under {}", dir.display());
+                None
+            }
+        }
     }
 
-    /// The learned lines with their counts.
-    pub fn report(&self) -> Vec<LearnedLine> {
-        Vec::new()
+    fn run(s: &Stripper, text: &str) -> (String, Vec<String>, Vec<Removed>) {
+        let (mut out, mut credits, mut removed, mut stats) =
+            (String::new(), Vec::new(), Vec::new(), StripStats::default());
+        if !s.strip(text, &mut out, &mut credits, &mut removed, &mut stats) {
+            out = text.to_string();
+        }
+        (out, credits, removed)
+    }
+
+    #[test]
+    fn seed_004_loses_both_policy_blocks_and_chrome() {
+        let Some(text) = seed("004_") else { return };
+        let s = Stripper::new(StripConfig::default()).unwrap();
+        let (out, _, removed) = run(&s, &text);
+        let article: Vec<&str> = text.lines().take(13).collect();
+        let kept: Vec<&str> = out.lines().collect();
+        assert_eq!(kept, article, "removed: {removed:#?}");
+        assert_eq!(removed.len(), text.lines().count() - 13);
+    }
+
+    #[test]
+    fn seed_003_credits_are_extracted() {
+        let Some(text) = seed("003_") else { return };
+        let s = Stripper::new(StripConfig::default()).unwrap();
+        let (out, credits, removed) = run(&s, &text);
+        assert_eq!(
+            credits,
+            vec!["Source: Al Jazeera", "Written By Rodney Mbua"]
+        );
+        assert!(removed.iter().all(|r| r.layer == "credit"));
+        assert_eq!(out.lines().count(), text.lines().count() - 2);
+
+        let keep = Stripper::new(StripConfig {
+            credits: CreditsMode::Keep,
+            ..StripConfig::default()
+        })
+        .unwrap();
+        let (out, credits, _) = run(&keep, &text);
+        assert!(credits.is_empty());
+        assert_eq!(out, text);
+
+        let strip = Stripper::new(StripConfig {
+            credits: CreditsMode::Strip,
+            ..StripConfig::default()
+        })
+        .unwrap();
+        let (out, credits, removed) = run(&strip, &text);
+        assert!(credits.is_empty());
+        assert_eq!(removed.len(), 2);
+        assert!(!out.contains("Source:"));
+    }
+
+    #[test]
+    fn clean_seeds_are_untouched_except_credits() {
+        let s = Stripper::new(StripConfig::default()).unwrap();
+        for name in ["000_", "001_", "002_"] {
+            let Some(text) = seed(name) else { return };
+            let (_, _, removed) = run(&s, &text);
+            assert!(
+                removed.iter().all(|r| r.layer == "credit"),
+                "{name}: {removed:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn line_key_folds_case_space_and_digits() {
+        assert_eq!(
+            line_key(b"  Hello   World ", false),
+            line_key(b"hello world", false)
+        );
+        assert_ne!(line_key(b"a 2023", false), line_key(b"a 2024", false));
+        assert_eq!(line_key(b"a 2023", true), line_key(b"A 2024", true));
+        let long = "word ".repeat(200);
+        assert_eq!(
+            line_key(long.as_bytes(), false),
+            line_key(long.to_uppercase().as_bytes(), false)
+        );
+    }
+
+    #[test]
+    fn assemble_keeps_line_order_and_trailing_newline() {
+        let text = "a\n\nb\nc\n\nd\n";
+        let mut lines = Vec::new();
+        split_lines(text, &mut lines);
+        let mut v = vec![Verdict::Keep; lines.len()];
+        v[2] = Verdict::Rule(0);
+        v[3] = Verdict::Rule(0);
+        let mut out = String::new();
+        assemble(text, &lines, &v, &mut out);
+        assert_eq!(out, "a\n\nd\n");
     }
 }

@@ -1,0 +1,597 @@
+//! Layer 3: boilerplate learned from the corpus.
+//!
+//! First pass ([`LineCounts::observe`], per document, after the rules):
+//!
+//! ```text
+//! h[i]   = xxh3 of each non-blank line (case, spacing and digits folded)
+//! b      = per line, min-hash of the 3 longest lines of the middle (all
+//!          but the first and last 3 lines; 1 for 5 to 8 lines), leaving out
+//!          the line itself: a sketch of what the article is
+//! e      = per line, the smaller sketch of the first and the last line
+//!          other than itself: what frames it
+//! for each distinct h in the document:
+//!     docs += 1; edge += 1 when it is the first or last line
+//!     body[top 3 bits of b] += 1; frame[top 3 bits of e] += 1
+//! ```
+//!
+//! `max(body) / docs` estimates how often the documents that share the line
+//! share their body too; `max(frame) / docs` how often they share a frame. Site chrome recurs with
+//! different articles (low); a syndicated wire story recurs with copies of
+//! itself (high), so its body is never learned.
+//!
+//! Learning keeps the lines with `docs >= learn_min_docs` and similarity at
+//! most `learn_max_similarity`. The second pass ([`Learned::strip`]) removes
+//! such a line only in boilerplate position:
+//!
+//! ```text
+//! shape guard: a line that starts in lower case, ends in , ; - (, is mostly
+//!     digits, or is followed by a line starting in lower case is a piece of
+//!     a paragraph or a table: never removed
+//! anchors: learned lines that are "framed" (the first and last lines of
+//!     their documents, not counting themselves, mostly recur together: the
+//!     line travels with a site's chrome), or, in a run touching the head or
+//!     tail, "edgy" (mostly the first or last line of their documents)
+//! in each run of consecutive learned lines, remove:
+//!     at the head: from the edge through the last anchor
+//!     at the tail: from the first anchor through the edge
+//!     anywhere: from the first anchor through the last
+//! ```
+//!
+//! So a short content line that recurs ("It was over.", a subhead) stays
+//! when it sits inside an article among lines of its own.
+//!
+//! Memory: one hash-map slot per distinct line, 8 bytes of key and 40 of
+//! counters plus a control byte: 49 bytes a slot, 56 to 112 bytes a
+//! distinct line depending on the table's load. When a counter holds more than
+//! `learn_max_lines` lines it forgets the lines seen once (and then twice,
+//! ...), so memory stays bounded; such a line can still be learned if it
+//! recurs often afterwards. Text is kept only for learned lines, the first
+//! time one is removed.
+
+use super::{
+    assemble, line_key, split_lines, BuildU64, Removed, StripConfig, StripStats, Verdict, SCRATCH,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+/// Counters of one distinct line.
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    docs: u32,
+    /// Documents where the line is the first or last non-blank line.
+    edge: u32,
+    /// Documents per bucket of their body sketch (top 3 bits).
+    body: [u16; BUCKETS],
+    /// Documents per bucket of their frame sketch.
+    frame: [u16; BUCKETS],
+}
+
+/// Buckets of a sketch histogram. Counting per bucket, not against the
+/// first document's value, makes the counts independent of the order the
+/// documents come in (and of the thread count); the largest bucket over
+/// `docs` estimates how often the line comes with the same body (frame).
+/// With 8 buckets, unrelated contexts fill the largest bucket to about an
+/// eighth, far from the one-half threshold.
+const BUCKETS: usize = 8;
+
+fn bucket(x: u32) -> usize {
+    (x >> 29) as usize
+}
+
+fn add_bucket(hist: &mut [u16; BUCKETS], x: u32) {
+    if x != u32::MAX {
+        let b = &mut hist[bucket(x)];
+        *b = b.saturating_add(1);
+    }
+}
+
+/// Share of the documents in the largest bucket (counts saturate at
+/// 65535, so for lines in more documents the share is a lower bound).
+fn top_share(hist: &[u16; BUCKETS], docs: u32) -> f64 {
+    let top = hist.iter().copied().max().unwrap_or(0);
+    f64::from(top) / f64::from(docs.max(1))
+}
+
+/// Layer 3, first pass: what is counted over the corpus. One per thread,
+/// merged at the end of the pass.
+#[derive(Debug)]
+pub struct LineCounts {
+    map: HashMap<u64, Counter, BuildU64>,
+    min_docs: u32,
+    max_similarity: f32,
+    max_lines: usize,
+    /// Lines seen in at most this many documents go when the map is full.
+    prune_floor: u32,
+    hashes: Vec<u64>,
+    lens: Vec<usize>,
+}
+
+impl Default for LineCounts {
+    fn default() -> Self {
+        LineCounts::new(&StripConfig::default())
+    }
+}
+
+/// Lines that make a document's body sketch.
+const BODY: usize = 3;
+/// Lines at each edge left out of the body of a document of 9+ lines.
+const EDGE: usize = 3;
+
+fn sketch(h: u64, seed: u64) -> u32 {
+    ((h ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+}
+
+impl LineCounts {
+    /// An empty counter.
+    pub fn new(config: &StripConfig) -> Self {
+        LineCounts {
+            map: HashMap::default(),
+            min_docs: config.learn_min_docs.max(2),
+            max_similarity: config.learn_max_similarity,
+            max_lines: config.learn_max_lines.max(1024),
+            prune_floor: 1,
+            hashes: Vec::new(),
+            lens: Vec::new(),
+        }
+    }
+
+    /// Counts the lines of one (rule-stripped) document.
+    pub fn observe(&mut self, text: &str) {
+        self.hashes.clear();
+        // The body: the BODY longest lines (length, sketch, hash). Article
+        // paragraphs are longer than chrome, so copies of one story share
+        // their body and pages of one site do not.
+        self.lens.clear();
+        for line in text.lines() {
+            let t = line.trim();
+            if t.is_empty() {
+                continue;
+            }
+            self.hashes.push(line_key(t.as_bytes(), true));
+            self.lens.push(t.len());
+        }
+        let n = self.hashes.len();
+        if n == 0 {
+            return;
+        }
+        // Chrome sits at the edges: the body lines come from the middle.
+        let skip = match n {
+            0..=4 => 0,
+            5..=8 => 1,
+            _ => EDGE,
+        };
+        let mut body = [(0usize, u32::MAX, 0u64); BODY + 1];
+        for (&h, &len) in self.hashes[skip..n - skip]
+            .iter()
+            .zip(&self.lens[skip..n - skip])
+        {
+            if len > body[BODY].0 && !body.iter().any(|b| b.2 == h && b.0 > 0) {
+                body[BODY] = (len, sketch(h, 0x5851_F42D_4C95_7F2D), h);
+                body.sort_unstable_by(|x, y| y.0.cmp(&x.0));
+            }
+        }
+        // The frame: the first and the last line; for a line that is one
+        // of them, the first (last) line that is not this line.
+        let (first, last) = (self.hashes[0], self.hashes[n - 1]);
+        let first_other = self.hashes.iter().copied().find(|&h| h != first);
+        let last_other = self.hashes.iter().rev().copied().find(|&h| h != last);
+        let frame_of = |h: u64| {
+            let a = if h == first { first_other } else { Some(first) };
+            let b = if h == last { last_other } else { Some(last) };
+            [a, b]
+                .into_iter()
+                .flatten()
+                .map(|f| sketch(f, 0x2545_F491_4F6C_DD1D))
+                .min()
+                .unwrap_or(u32::MAX)
+        };
+        self.hashes.sort_unstable();
+        self.hashes.dedup();
+        for &h in &self.hashes {
+            // Each sketch leaves out the line itself: a line does not vouch
+            // for its own context.
+            let b = body
+                .iter()
+                .filter(|x| x.0 > 0 && x.2 != h)
+                .take(BODY)
+                .map(|x| x.1)
+                .min()
+                .unwrap_or(u32::MAX);
+            let e = frame_of(h);
+            let at_edge = u32::from(h == first || h == last);
+            let c = self.map.entry(h).or_insert(Counter {
+                docs: 0,
+                edge: 0,
+                body: [0; BUCKETS],
+                frame: [0; BUCKETS],
+            });
+            c.docs = c.docs.saturating_add(1);
+            c.edge = c.edge.saturating_add(at_edge);
+            add_bucket(&mut c.body, b);
+            add_bucket(&mut c.frame, e);
+        }
+        if self.map.len() > self.max_lines {
+            self.prune();
+        }
+    }
+
+    /// Forgets the rarest lines until at most half the budget is used.
+    fn prune(&mut self) {
+        while self.map.len() > self.max_lines / 2 {
+            let floor = self.prune_floor;
+            self.map.retain(|_, c| c.docs > floor);
+            if self.map.len() > self.max_lines / 2 {
+                self.prune_floor += 1;
+            }
+        }
+    }
+
+    /// Adds another thread's counts.
+    pub fn merge(&mut self, other: LineCounts) {
+        for (h, c) in other.map {
+            self.map
+                .entry(h)
+                .and_modify(|a| {
+                    a.docs = a.docs.saturating_add(c.docs);
+                    a.edge = a.edge.saturating_add(c.edge);
+                    for k in 0..BUCKETS {
+                        a.body[k] = a.body[k].saturating_add(c.body[k]);
+                        a.frame[k] = a.frame[k].saturating_add(c.frame[k]);
+                    }
+                })
+                .or_insert(c);
+        }
+        self.prune_floor = self.prune_floor.max(other.prune_floor);
+        if self.map.len() > self.max_lines {
+            self.prune();
+        }
+    }
+
+    /// Distinct lines counted so far.
+    pub fn distinct_lines(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Bytes of the counting table (slots of key, counters and control byte).
+    pub fn table_bytes(&self) -> usize {
+        self.map.capacity() * (std::mem::size_of::<(u64, Counter)>() + 1)
+    }
+
+    /// Decides which lines are boilerplate.
+    pub fn learn(self) -> Learned {
+        let mut index = HashMap::default();
+        let mut lines = Vec::new();
+        for (h, c) in self.map {
+            if c.docs < self.min_docs {
+                continue;
+            }
+            let framed = top_share(&c.frame, c.docs) >= 0.5;
+            // A line that comes with the same body is a syndicated story's,
+            // unless it also comes with the same frame: then it is a site's
+            // chrome whose long lines fill a short page's middle (copies of
+            // one whole page are left to dedup by the all-learned guard).
+            let similarity = top_share(&c.body, c.docs);
+            if similarity > f64::from(self.max_similarity) && !framed {
+                continue;
+            }
+            index.insert(h, lines.len() as u32);
+            lines.push(Entry {
+                edgy: f64::from(c.edge) >= 0.6 * f64::from(c.docs),
+                framed,
+                docs: c.docs,
+                text: OnceLock::new(),
+                removed: AtomicU64::new(0),
+            });
+        }
+        Learned { index, lines }
+    }
+}
+
+/// A learned line, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnedLine {
+    /// The line's text.
+    pub text: String,
+    /// In how many documents it occurred.
+    pub docs: u64,
+    /// How many times the second pass removed it.
+    pub removed: u64,
+}
+
+#[derive(Debug)]
+struct Entry {
+    docs: u32,
+    /// Mostly the first or last line of its documents.
+    edgy: bool,
+    /// Mostly framed by the same edge lines: it travels with a site's chrome.
+    framed: bool,
+    text: OnceLock<Box<str>>,
+    removed: AtomicU64,
+}
+
+/// Layer 3, second pass: the learned boilerplate, applied per document.
+#[derive(Debug, Default)]
+pub struct Learned {
+    index: HashMap<u64, u32, BuildU64>,
+    lines: Vec<Entry>,
+}
+
+/// Shape of a line that is a piece of a paragraph or a table, never chrome.
+fn looks_like_content(line: &str) -> bool {
+    let t = line.trim();
+    if t.chars().next().is_some_and(char::is_lowercase) {
+        return true;
+    }
+    if t.ends_with([',', ';', '-', '(']) {
+        return true;
+    }
+    let (mut alnum, mut digits) = (0usize, 0usize);
+    for b in t.bytes() {
+        if b.is_ascii_alphanumeric() {
+            alnum += 1;
+            digits += usize::from(b.is_ascii_digit());
+        }
+    }
+    digits * 100 > alnum * 15
+}
+
+impl Learned {
+    /// Lines learned as boilerplate candidates.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether nothing was learned.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Strips learned lines of `text` into `out` (cleared first). Returns
+    /// `true` when the text changed; when `false`, `out` is unspecified.
+    ///
+    /// `stats.docs_learned` counts the documents this layer changed
+    /// (`docs_changed` is left to the first pass, which sees every document).
+    pub fn strip(
+        &self,
+        text: &str,
+        out: &mut String,
+        removed: &mut Vec<Removed>,
+        stats: &mut StripStats,
+    ) -> bool {
+        if self.lines.is_empty() {
+            return false;
+        }
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let s = &mut *s;
+            split_lines(text, &mut s.lines);
+            // Non-blank lines: (line index, learned index or u32::MAX).
+            let mut nb: Vec<(u32, u32)> = Vec::new();
+            let mut any = false;
+            for (i, line) in s.lines.iter().enumerate() {
+                let l = &text[line.start..line.end];
+                if l.trim().is_empty() {
+                    continue;
+                }
+                let cand = match self.index.get(&line_key(l.as_bytes(), true)) {
+                    Some(&e) if !looks_like_content(l) => {
+                        any = true;
+                        e
+                    }
+                    _ => u32::MAX,
+                };
+                nb.push((i as u32, cand));
+            }
+            // A page made only of learned lines is a copy of a page (dedup's
+            // business) or a page of chrome: either way not this layer's to
+            // empty.
+            if !any || nb.iter().all(|x| x.1 != u32::MAX) {
+                return false;
+            }
+            // A line followed by one that starts in lower case continues
+            // into it, unless it travels with a site's frame (chrome pasted
+            // into a hard-wrapped paragraph).
+            for k in 0..nb.len().saturating_sub(1) {
+                let next = s.lines[nb[k + 1].0 as usize];
+                let framed = self.lines.get(nb[k].1 as usize).is_some_and(|e| e.framed);
+                if !framed
+                    && text[next.start..next.end]
+                        .trim_start()
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_lowercase)
+                {
+                    nb[k].1 = u32::MAX;
+                }
+            }
+            s.verdicts.clear();
+            s.verdicts.resize(s.lines.len(), Verdict::Keep);
+            let mut changed = false;
+            let mut k = 0;
+            while k < nb.len() {
+                if nb[k].1 == u32::MAX {
+                    k += 1;
+                    continue;
+                }
+                let start = k;
+                while k < nb.len() && nb[k].1 != u32::MAX {
+                    k += 1;
+                }
+                let run = &nb[start..k];
+                // Anchors: lines that are chrome by their statistics. At
+                // the head everything from the edge to the last anchor goes,
+                // at the tail everything from the first anchor; anywhere,
+                // the lines between two anchors. A recurring title or
+                // subhead next to chrome but outside it stays.
+                let at_head = start == 0;
+                let at_tail = k == nb.len();
+                let anchor = |&(_, e): &(u32, u32)| {
+                    self.lines
+                        .get(e as usize)
+                        .is_some_and(|e| e.framed || ((at_head || at_tail) && e.edgy))
+                };
+                let (Some(first), Some(last)) =
+                    (run.iter().position(anchor), run.iter().rposition(anchor))
+                else {
+                    continue;
+                };
+                let from = if at_head { 0 } else { first };
+                let to = if at_tail { run.len() - 1 } else { last };
+                for &(i, e) in &run[from..=to] {
+                    s.verdicts[i as usize] = Verdict::Learned(e);
+                }
+                changed = true;
+            }
+            if !changed {
+                return false;
+            }
+            for (i, (line, v)) in s.lines.iter().zip(&s.verdicts).enumerate() {
+                let Verdict::Learned(e) = *v else { continue };
+                let l = &text[line.start..line.end];
+                let docs = match self.lines.get(e as usize) {
+                    Some(entry) => {
+                        entry.text.get_or_init(|| l.trim().into());
+                        entry.removed.fetch_add(1, Ordering::Relaxed);
+                        entry.docs
+                    }
+                    None => 0,
+                };
+                stats.lines_learned += 1;
+                stats.lines_removed += 1;
+                removed.push(Removed {
+                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    text: l.to_string(),
+                    layer: "learned",
+                    reason: format!("recurs in {docs} documents"),
+                });
+            }
+            stats.docs_learned += 1;
+            assemble(text, &s.lines, &s.verdicts, out);
+            true
+        })
+    }
+
+    /// The learned lines that the second pass removed, with their document
+    /// counts, most frequent first. (Text is kept only for lines that were
+    /// removed somewhere, so before the second pass this is empty.)
+    pub fn report(&self) -> Vec<LearnedLine> {
+        let mut out: Vec<LearnedLine> = self
+            .lines
+            .iter()
+            .filter_map(|e| {
+                Some(LearnedLine {
+                    text: e.text.get()?.to_string(),
+                    docs: u64::from(e.docs),
+                    removed: e.removed.load(Ordering::Relaxed),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.docs.cmp(&a.docs).then_with(|| a.text.cmp(&b.text)));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A corpus of `n` sites' documents: each has its own article, a
+    /// two-line chrome head and one tail line, and a recurring content line
+    /// in the middle of some articles.
+    fn corpus(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let site = letters(i % 20);
+                let mut d = format!(
+                    "Home | World | {site}\nSubscribe to {site} for unlimited access today\n"
+                );
+                for p in 0..6 {
+                    d.push_str(&format!(
+                        "Article {} paragraph {} says something unique about {}.\n",
+                        letters(i),
+                        letters(p),
+                        letters(i * 7 + p)
+                    ));
+                    if p == 2 && i % 3 == 0 {
+                        d.push_str("It was over.\n");
+                    }
+                }
+                d.push_str(&format!("Thanks for reading {site} journalism\n"));
+                d
+            })
+            .collect()
+    }
+
+    /// `n` spelled in letters (digits are folded by the line hash).
+    fn letters(mut n: usize) -> String {
+        let mut s = String::new();
+        loop {
+            s.push((b'a' + (n % 26) as u8) as char);
+            n /= 26;
+            if n == 0 {
+                return s;
+            }
+        }
+    }
+
+    fn learn(docs: &[String]) -> Learned {
+        let cfg = StripConfig::default();
+        let mut a = LineCounts::new(&cfg);
+        let mut b = LineCounts::new(&cfg);
+        for (i, d) in docs.iter().enumerate() {
+            if i % 2 == 0 {
+                a.observe(d)
+            } else {
+                b.observe(d)
+            }
+        }
+        a.merge(b);
+        a.learn()
+    }
+
+    fn strip(l: &Learned, text: &str) -> String {
+        let mut out = String::new();
+        if l.strip(text, &mut out, &mut Vec::new(), &mut StripStats::default()) {
+            out
+        } else {
+            text.to_string()
+        }
+    }
+
+    #[test]
+    fn chrome_goes_content_stays() {
+        let docs = corpus(200); // 20 sites of 10 pages
+        let l = learn(&docs);
+        for d in &docs {
+            let out = strip(&l, d);
+            assert!(!out.contains("for unlimited"), "{out}");
+            assert!(!out.contains("Home | World"));
+            assert!(!out.contains("Thanks for reading"));
+            assert_eq!(out.lines().count(), d.lines().count() - 3, "{out}");
+        }
+        let report = l.report();
+        assert_eq!(report.len(), 60, "{report:?}");
+        assert!(report.iter().all(|r| r.docs == 10 && r.removed == 10));
+    }
+
+    #[test]
+    fn syndicated_body_stays() {
+        let mut docs = corpus(100);
+        let story: String = (0..8)
+            .map(|p| format!("Wire story paragraph {p} is carried by many outlets.\n"))
+            .collect();
+        for i in 0..40 {
+            docs.push(format!(
+                "Site {} masthead\n{story}Site {} footer",
+                letters(i),
+                letters(i)
+            ));
+        }
+        let l = learn(&docs);
+        for d in &docs[100..] {
+            assert_eq!(strip(&l, d), *d);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Layer 2: blocks repeated within one document.
+//!
+//! ```text
+//! hash every non-blank line that the rules kept (case and spacing folded)
+//! walk the lines in order; for line i whose hash was first seen at line j < i:
+//!     extend k while line i+k equals line j+k (and j+k < i: copies never overlap)
+//!     the block is boilerplate when k >= 2 lines of 40+ bytes together,
+//!     or k == 1 and the line is long (100+ bytes)
+//!     mark lines i..i+k as the repeat of line j; continue after the block
+//! ```
+//!
+//! The later copy goes: when a scraper pastes a block twice, the first copy
+//! is the one in reading order (a paragraph repeated by a scraper keeps its
+//! place), and when the block is chrome the rules or the learned layer take
+//! the first copy too. Digits are not folded here, so the two halves of an
+//! earnings table ("Shr 10 cts vs 9 cts" for the quarter and the year) are
+//! different lines.
+
+use super::{line_key, BuildU64, Line, Verdict};
+use std::collections::HashMap;
+
+/// Fewest bytes (normalized lines together) of a multi-line repeated block.
+const MIN_BLOCK_BYTES: usize = 40;
+/// Fewest bytes of a single repeated line.
+const MIN_LINE_BYTES: usize = 100;
+
+/// Marks later copies of repeated blocks in `verdicts`; `hashes` and `seen`
+/// are scratch. Returns `true` when any line was marked.
+pub(super) fn mark(
+    text: &str,
+    lines: &[Line],
+    verdicts: &mut [Verdict],
+    hashes: &mut Vec<u64>,
+    seen: &mut HashMap<u64, u32, BuildU64>,
+) -> bool {
+    let bytes = text.as_bytes();
+    // Indices of the candidate lines (non-blank, kept by the rules), and
+    // their hashes, in order.
+    hashes.clear();
+    seen.clear();
+    let mut idx: Vec<u32> = Vec::new();
+    for (i, (line, v)) in lines.iter().zip(verdicts.iter()).enumerate() {
+        let s = bytes.get(line.start..line.end).unwrap_or_default();
+        if *v != Verdict::Keep || s.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if mostly_digits(s) {
+            // Table rows repeat by nature ("04/09/87 03/09/87"); they
+            // break a block instead of making one.
+            hashes.push(u64::MAX - i as u64);
+            idx.push(u32::try_from(i).unwrap_or(u32::MAX));
+            continue;
+        }
+        hashes.push(line_key(s, false));
+        idx.push(u32::try_from(i).unwrap_or(u32::MAX));
+    }
+    let mut any = false;
+    let mut p = 0;
+    while p < hashes.len() {
+        let h = hashes[p];
+        let first = *seen.entry(h).or_insert(p as u32) as usize;
+        if first == p {
+            p += 1;
+            continue;
+        }
+        let mut k = 0;
+        let mut block_bytes = 0;
+        while p + k < hashes.len() && first + k < p && hashes[first + k] == hashes[p + k] {
+            let line = lines[idx[p + k] as usize];
+            block_bytes += text[line.start..line.end].trim().len();
+            k += 1;
+        }
+        let is_block =
+            (k >= 2 && block_bytes >= MIN_BLOCK_BYTES) || (k == 1 && block_bytes >= MIN_LINE_BYTES);
+        if !is_block {
+            p += 1;
+            continue;
+        }
+        for &q in &idx[p..p + k] {
+            if let Some(v) = verdicts.get_mut(q as usize) {
+                *v = Verdict::Repeat(idx[first]);
+            }
+        }
+        any = true;
+        p += k;
+    }
+    any
+}
+
+/// More than 15% of the letters and digits are digits.
+fn mostly_digits(s: &[u8]) -> bool {
+    let (mut alnum, mut digits) = (0usize, 0usize);
+    for b in s {
+        if b.is_ascii_alphanumeric() {
+            alnum += 1;
+            digits += usize::from(b.is_ascii_digit());
+        }
+    }
+    digits * 100 > alnum * 15
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boilerplate::split_lines;
+
+    fn run(text: &str) -> Vec<Verdict> {
+        let mut lines = Vec::new();
+        split_lines(text, &mut lines);
+        let mut v = vec![Verdict::Keep; lines.len()];
+        mark(
+            text,
+            &lines,
+            &mut v,
+            &mut Vec::new(),
+            &mut HashMap::default(),
+        );
+        v
+    }
+
+    #[test]
+    fn later_copy_of_a_block_goes() {
+        let text = "Intro line of the story.\nFollow us on Mastodon for more stories\nand on our podcast every week\nBody goes on here.\nFollow us on Mastodon for more stories\nand on our podcast every week\nEnd.";
+        let v = run(text);
+        assert_eq!(v[1], Verdict::Keep);
+        assert_eq!(v[4], Verdict::Repeat(1));
+        assert_eq!(v[5], Verdict::Repeat(1));
+        assert_eq!(v[6], Verdict::Keep);
+    }
+
+    #[test]
+    fn short_lines_and_tables_stay() {
+        let text = "Qtr\nShr 10 cts vs 9 cts\nNet 100 vs 90\nYear\nShr 40 cts vs 30 cts\nNet 400 vs 300\nYes.\nNo.\nYes.\nNo.";
+        assert!(run(text).iter().all(|v| *v == Verdict::Keep));
+    }
+
+    #[test]
+    fn one_long_line_twice() {
+        let long = "This is a long paragraph that a scraper picked up twice, once in the teaser and once in the body of the page.";
+        let text = format!("{long}\nMiddle.\n{long}");
+        assert_eq!(run(&text)[2], Verdict::Repeat(0));
+    }
+}

@@ -1,0 +1,513 @@
+//! Layer 1: rule families. The built-in set lives in `rules.txt` (format in
+//! the module docs of [`crate::boilerplate`]); a user file adds to it.
+//!
+//! How a document is scanned:
+//!
+//! ```text
+//! one aho-corasick pass (leftmost-longest, ASCII case-insensitive) over the text
+//! for each match, in order:
+//!     drop it unless it sits on word boundaries
+//!     advance to the line that holds it; add it to that line's tally:
+//!         exact rule covering the whole trimmed line  -> exact
+//!         prefix rule at the line start               -> prefix
+//!         phrase                                      -> strong bytes
+//!         weak phrase                                 -> weak bytes
+//! a line goes when: exact, or prefix on a short line, or
+//!     strong > 0 and strong + weak > half the line, or weak >= 80% of the line
+//! ```
+//!
+//! Lines without a match cost nothing beyond the automaton, so the scan runs
+//! at the automaton's speed on clean text.
+
+use super::{CreditsMode, Line, RulesError, Verdict};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use std::collections::HashMap;
+
+/// The built-in rule set.
+pub(crate) const BUILTIN: &str = include_str!("rules.txt");
+
+/// Longest line (trimmed, bytes) a prefix rule removes.
+const PREFIX_MAX: usize = 200;
+/// Longest line a credit prefix rule takes.
+const CREDIT_MAX: usize = 120;
+
+/// What a pattern means, per kind: the family index when the pattern has
+/// that kind. One pattern text can have several kinds (`=share`, `~share`).
+#[derive(Debug, Clone, Copy, Default)]
+struct PatInfo {
+    exact: Option<u16>,
+    prefix: Option<u16>,
+    phrase: Option<u16>,
+    weak: Option<u16>,
+}
+
+#[derive(Debug, Clone)]
+struct Family {
+    name: String,
+    credit: bool,
+}
+
+/// The compiled rules.
+#[derive(Debug, Clone)]
+pub(crate) struct RuleSet {
+    ac: Option<AhoCorasick>,
+    pats: Vec<PatInfo>,
+    families: Vec<Family>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Exact,
+    Prefix,
+    Phrase,
+    Weak,
+}
+
+/// One parsed rule line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParsedRule {
+    family: String,
+    kind: Kind,
+    text: String,
+}
+
+/// Parses a rules file; `origin` names it in errors.
+pub(crate) fn parse(src: &str, origin: &str) -> Result<Vec<ParsedRule>, RulesError> {
+    let mut rules = Vec::new();
+    for (i, raw) in src.lines().enumerate() {
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let err = |why: &str| RulesError(format!("{origin}:{}: {why}: {raw:?}", i + 1));
+        let Some((family, pattern)) = line.split_once('\t') else {
+            return Err(err("expected `family<TAB>pattern`"));
+        };
+        let family = family.trim();
+        if family.is_empty() || family.contains(char::is_whitespace) {
+            return Err(err("the family must be one word"));
+        }
+        let pattern = pattern.trim();
+        let (kind, text) = match pattern.as_bytes().first() {
+            Some(b'=') => (Kind::Exact, &pattern[1..]),
+            Some(b'^') => (Kind::Prefix, &pattern[1..]),
+            Some(b'~') => (Kind::Weak, &pattern[1..]),
+            Some(b'\\') => (Kind::Phrase, &pattern[1..]),
+            _ => (Kind::Phrase, pattern),
+        };
+        let text = normalize_pattern(text);
+        if text.is_empty() {
+            return Err(err("empty pattern"));
+        }
+        if text.len() > 1000 {
+            return Err(err("pattern longer than 1000 bytes"));
+        }
+        rules.push(ParsedRule {
+            family: family.to_string(),
+            kind,
+            text,
+        });
+    }
+    Ok(rules)
+}
+
+/// Lowercase, whitespace runs collapsed, trimmed.
+fn normalize_pattern(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The spellings a pattern is searched in. The automaton folds ASCII case
+/// only, so a pattern with non-ASCII letters is also added upper-cased and
+/// capitalized; an apostrophe also matches the typographic one.
+fn variants(text: &str) -> Vec<String> {
+    let mut out = vec![text.to_string()];
+    if !text.is_ascii() {
+        out.push(text.to_uppercase());
+        let mut chars = text.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_uppercase().chain(chars).collect());
+        }
+    }
+    if text.contains('\'') {
+        let curly: Vec<String> = out.iter().map(|v| v.replace('\'', "\u{2019}")).collect();
+        out.extend(curly);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl RuleSet {
+    /// Compiles the built-in rules (when `builtin`) and the user's
+    /// `(source, origin)`.
+    pub(crate) fn build(builtin: bool, user: Option<(&str, &str)>) -> Result<Self, RulesError> {
+        let mut parsed = Vec::new();
+        if builtin {
+            parsed.extend(parse(BUILTIN, "built-in rules.txt")?);
+        }
+        if let Some((src, origin)) = user {
+            parsed.extend(parse(src, origin)?);
+        }
+        let mut families: Vec<Family> = Vec::new();
+        let mut family_ix: HashMap<String, u16> = HashMap::new();
+        let mut pat_ix: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pats: Vec<PatInfo> = Vec::new();
+        for rule in parsed {
+            let f = match family_ix.get(&rule.family) {
+                Some(&f) => f,
+                None => {
+                    let f = u16::try_from(families.len())
+                        .map_err(|_| RulesError("more than 65535 rule families".into()))?;
+                    families.push(Family {
+                        credit: rule.family.starts_with("credit"),
+                        name: rule.family.clone(),
+                    });
+                    family_ix.insert(rule.family.clone(), f);
+                    f
+                }
+            };
+            for v in variants(&rule.text) {
+                let ix = *pat_ix.entry(v.clone()).or_insert_with(|| {
+                    patterns.push(v);
+                    pats.push(PatInfo::default());
+                    pats.len() - 1
+                });
+                let slot = match rule.kind {
+                    Kind::Exact => &mut pats[ix].exact,
+                    Kind::Prefix => &mut pats[ix].prefix,
+                    Kind::Phrase => &mut pats[ix].phrase,
+                    Kind::Weak => &mut pats[ix].weak,
+                };
+                // The first rule for a pattern and kind wins.
+                slot.get_or_insert(f);
+            }
+        }
+        let ac = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&patterns)
+                    .map_err(|e| RulesError(format!("cannot compile the rules: {e}")))?,
+            )
+        };
+        Ok(RuleSet { ac, pats, families })
+    }
+
+    /// The name of family `f`.
+    pub(crate) fn family(&self, f: u16) -> &str {
+        self.families
+            .get(usize::from(f))
+            .map_or("rule", |f| f.name.as_str())
+    }
+
+    fn is_credit(&self, f: u16) -> bool {
+        self.families.get(usize::from(f)).is_some_and(|f| f.credit)
+    }
+
+    /// Marks the lines the rules remove in `verdicts` (one per line of
+    /// `lines`). Returns `true` when any line was marked.
+    pub(crate) fn scan(
+        &self,
+        text: &str,
+        lines: &[Line],
+        verdicts: &mut [Verdict],
+        credits: CreditsMode,
+    ) -> bool {
+        let Some(ac) = &self.ac else { return false };
+        let bytes = text.as_bytes();
+        let mut any = false;
+        let mut li = 0usize;
+        let mut tally = Tally::default();
+        let mut tally_line = usize::MAX;
+        for m in ac.find_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            if !on_boundaries(bytes, s, e) {
+                continue;
+            }
+            while li < lines.len() && lines[li].end < s {
+                li += 1;
+            }
+            let Some(line) = lines.get(li) else { break };
+            if li != tally_line {
+                if tally_line != usize::MAX {
+                    any |= self.decide(&tally, tally_line, verdicts, credits);
+                }
+                tally = Tally::new(bytes, *line);
+                tally.continuation = is_continuation(bytes, lines, verdicts, li);
+                tally_line = li;
+            }
+            let Some(info) = self.pats.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            tally.add(info, s, e);
+        }
+        if tally_line != usize::MAX {
+            any |= self.decide(&tally, tally_line, verdicts, credits);
+        }
+        any
+    }
+
+    fn decide(&self, t: &Tally, li: usize, verdicts: &mut [Verdict], credits: CreditsMode) -> bool {
+        if t.continuation {
+            return false;
+        }
+        let len = t.te.saturating_sub(t.ts);
+        let family = if let Some(f) = t.exact {
+            Some(f)
+        } else if let Some(f) = t.prefix.filter(|&f| {
+            len <= if self.is_credit(f) {
+                CREDIT_MAX
+            } else {
+                PREFIX_MAX
+            }
+        }) {
+            Some(f)
+        } else if t.strong > 0 && (t.strong + t.weak) * 2 > len {
+            Some(t.strong_family.1)
+        } else if t.weak > 0 && t.weak * 5 >= len * 4 {
+            Some(t.weak_family.1)
+        } else {
+            None
+        };
+        let Some(f) = family else { return false };
+        let verdict = if self.is_credit(f) {
+            if credits == CreditsMode::Keep {
+                return false;
+            }
+            Verdict::Credit(f)
+        } else {
+            Verdict::Rule(f)
+        };
+        match verdicts.get_mut(li) {
+            Some(v) => {
+                *v = verdict;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// What the matches on one line add up to.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Trimmed line bounds.
+    ts: usize,
+    te: usize,
+    exact: Option<u16>,
+    prefix: Option<u16>,
+    strong: usize,
+    weak: usize,
+    /// Longest strong / weak match and its family.
+    strong_family: (usize, u16),
+    weak_family: (usize, u16),
+    /// The line continues the sentence of the line before (hard-wrapped
+    /// text: "... 12 cts per" / "share."): never chrome.
+    continuation: bool,
+}
+
+impl Tally {
+    fn new(bytes: &[u8], line: Line) -> Self {
+        let s = bytes.get(line.start..line.end).unwrap_or_default();
+        let lead = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let trail = s[lead..]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        Tally {
+            ts: line.start + lead,
+            te: line.end - trail,
+            ..Tally::default()
+        }
+    }
+
+    fn add(&mut self, info: &PatInfo, s: usize, e: usize) {
+        let n = e - s;
+        if let Some(f) = info.exact {
+            if s == self.ts && e == self.te {
+                self.exact.get_or_insert(f);
+            }
+        }
+        if let Some(f) = info.prefix {
+            if s == self.ts {
+                self.prefix.get_or_insert(f);
+            }
+        }
+        if let Some(f) = info.phrase {
+            self.strong += n;
+            if n > self.strong_family.0 {
+                self.strong_family = (n, f);
+            }
+        } else if let Some(f) = info.weak {
+            self.weak += n;
+            if n > self.weak_family.0 {
+                self.weak_family = (n, f);
+            }
+        }
+    }
+}
+
+/// Whether line `li` starts in lower case after a kept line that does not
+/// end a sentence (the continuation of a removed line is removed as usual).
+fn is_continuation(bytes: &[u8], lines: &[Line], verdicts: &[Verdict], li: usize) -> bool {
+    let text = |l: &Line| bytes.get(l.start..l.end).unwrap_or_default().trim_ascii();
+    let Some(line) = lines.get(li) else {
+        return false;
+    };
+    if !text(line).first().is_some_and(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let Some((prev, verdict)) = lines[..li]
+        .iter()
+        .zip(verdicts)
+        .rev()
+        .map(|(l, v)| (text(l), v))
+        .find(|(t, _)| !t.is_empty())
+    else {
+        return false;
+    };
+    *verdict == Verdict::Keep
+        && !prev
+            .last()
+            .is_some_and(|b| matches!(b, b'.' | b'!' | b'?' | b':' | b'"' | b')'))
+}
+
+/// Whether `bytes[s..e]` starts and ends on word boundaries (checked only
+/// where the match itself starts or ends with a word byte; non-ASCII bytes
+/// count as word bytes).
+fn on_boundaries(bytes: &[u8], s: usize, e: usize) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let first = bytes.get(s).copied().is_some_and(word);
+    let last = e
+        .checked_sub(1)
+        .and_then(|i| bytes.get(i))
+        .copied()
+        .is_some_and(word);
+    let before = s
+        .checked_sub(1)
+        .and_then(|i| bytes.get(i))
+        .copied()
+        .is_some_and(word);
+    let after = bytes.get(e).copied().is_some_and(word);
+    !((first && before) || (last && after))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boilerplate::split_lines;
+
+    fn removed(set: &RuleSet, text: &str) -> Vec<(usize, String)> {
+        let mut lines = Vec::new();
+        split_lines(text, &mut lines);
+        let mut v = vec![Verdict::Keep; lines.len()];
+        set.scan(text, &lines, &mut v, CreditsMode::Extract);
+        v.iter()
+            .enumerate()
+            .filter_map(|(i, v)| match v {
+                Verdict::Rule(f) | Verdict::Credit(f) => Some((i, set.family(*f).to_string())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn builtin_rules_parse() {
+        let set = RuleSet::build(true, None).unwrap();
+        assert!(set.pats.len() > 400);
+    }
+
+    #[test]
+    fn families_in_five_languages() {
+        let set = RuleSet::build(true, None).unwrap();
+        let cases = [
+            (
+                "We use cookies to improve your experience. Learn more",
+                "cookie",
+            ),
+            (
+                "Utilizamos cookies para mejorar su experiencia. Política de cookies",
+                "cookie",
+            ),
+            ("Nous utilisons des cookies. Accepter les cookies", "cookie"),
+            ("Wir verwenden Cookies. Alle akzeptieren", "cookie"),
+            ("Este site utiliza cookies. Aceitar cookies", "cookie"),
+            ("Sign up for our newsletter", "newsletter"),
+            ("SUSCRÍBETE A NUESTRO BOLETÍN", "newsletter"),
+            ("Share this article", "share-bar"),
+            ("Facebook Twitter Email", "share-bar"),
+            (
+                "Read more: Peru declares emergency at the border",
+                "related",
+            ),
+            ("Advertisement", "advertisement"),
+            ("Photo: Reuters/John Doe", "photo-credit"),
+            ("© 2024 Daily Planet. All rights reserved.", "copyright"),
+            ("Subscribe to continue reading", "paywall"),
+            ("Log In", "comment-prompt"),
+            ("Comments are closed.", "comment-prompt"),
+            ("(0) comments", "comment-prompt"),
+            ("Source: Al Jazeera", "credit-source"),
+            (
+                "Reporting by Jane Doe; Editing by John Roe",
+                "credit-byline",
+            ),
+            ("(With inputs from AFP)", "credit-byline"),
+            (
+                "Don’t threaten. Threats of harming another person will not be tolerated.",
+                "comment-policy",
+            ),
+        ];
+        for (line, family) in cases {
+            assert_eq!(removed(&set, line), vec![(0, family.to_string())], "{line}");
+        }
+    }
+
+    #[test]
+    fn hard_negatives_stay() {
+        let set = RuleSet::build(true, None).unwrap();
+        for line in [
+            "The court ruled that a website which says it uses cookies to track visitors must first obtain consent.",
+            "The EU cookie law, which requires a banner, took effect in 2011, the commission said.",
+            "Shares of the publisher fell after a copyright case over all rights reserved notices was dismissed.",
+            "Smoking is prohibited in all public buildings.",
+            "They share this view, she said.",
+            "The catalog in the museum was updated.",
+            "Profit was 12 cts per\nshare.",
+            "Facebook said on Tuesday it would appeal the ruling.",
+            "Sources said the talks would resume.",
+            "Written by hand, the letter was found in 1998 in an attic in a small town near the border of the two countries, officials said on Friday after a long inquiry.",
+        ] {
+            assert_eq!(removed(&set, line), vec![], "{line}");
+        }
+    }
+
+    #[test]
+    fn user_rules_and_errors() {
+        let set = RuleSet::build(
+            false,
+            Some((
+                "# mine\nchrome\t=Back to top\nchrome\tbrought to you by\n",
+                "u.txt",
+            )),
+        )
+        .unwrap();
+        assert_eq!(
+            removed(&set, "x\nBACK TO TOP\nThis page brought to you by Acme"),
+            vec![(1, "chrome".into()), (2, "chrome".into())]
+        );
+        let err = RuleSet::build(false, Some(("ok\tfine\nno tab here\n", "u.txt"))).unwrap_err();
+        assert!(err.0.starts_with("u.txt:2:"), "{}", err.0);
+        let err = RuleSet::build(false, Some(("fam\t=\n", "u.txt"))).unwrap_err();
+        assert!(err.0.contains("u.txt:1: empty pattern"), "{}", err.0);
+    }
+}
