@@ -241,6 +241,7 @@ impl Index {
         Index {
             table: cluster::Table {
                 bands: banding.bands,
+                keys: vec![Vec::new(); banding.bands],
                 k: config.num_perm.max(1),
                 ..cluster::Table::default()
             },
@@ -264,11 +265,15 @@ impl Index {
         t.valid.push(fits);
         if fits && sig.shingles > 0 {
             t.shingles.push(sig.shingles);
-            t.keys.extend_from_slice(&sig.keys);
+            for (column, &key) in t.keys.iter_mut().zip(&sig.keys) {
+                column.push(key);
+            }
             t.sketch.extend_from_slice(&sig.sketch);
         } else {
             t.shingles.push(0);
-            t.keys.extend(std::iter::repeat(0).take(t.bands));
+            for column in &mut t.keys {
+                column.push(0);
+            }
             t.sketch.extend(std::iter::repeat(0).take(t.k));
         }
         u32::try_from(t.ids.len() - 1).unwrap_or(u32::MAX)
@@ -293,7 +298,7 @@ impl Index {
             + t.exact.capacity() * 16
             + t.shingles.capacity() * 4
             + t.valid.capacity()
-            + t.keys.capacity() * 4
+            + t.keys.iter().map(|c| c.capacity() * 4).sum::<usize>()
             + t.sketch.capacity() * 2
     }
 
