@@ -12,7 +12,8 @@
 //! sign(text):                                   shingle.rs, minhash.rs
 //!     normalized = case-folded words, no punctuation, single spaces
 //!     exact      = xxh3-128(normalized)
-//!     shingles   = xxh3-64 of every run of `ngram` words (5)
+//!     shingles   = xxh3-64 of each word, combined over every run of
+//!                  `ngram` (5) words
 //!     values     = one-permutation MinHash of the shingles (128 values)
 //!     keys       = xxh3 of each band of `rows` values (32 bits) lsh.rs
 //!     sketch     = low 16 bits of each value (for verification)
@@ -24,6 +25,12 @@
 //!     clusters: every member verified against its representative
 //! ```
 //!
+//! The representative of a cluster is the document with the most verified
+//! matches (exact copies count), then the longest text, then the smallest
+//! id; a member must itself verify against it (no chaining through other
+//! members). Every tie is broken by id, so clusters are the same for any
+//! input order and thread count (see [`cluster`]).
+//!
 //! # The S-curve
 //!
 //! With `b` bands of `r` values, a pair of Jaccard similarity `s` shares a
@@ -31,8 +38,7 @@
 //! picks `b` and `r` for the threshold; at the defaults (threshold 0.35,
 //! 128 values) that is 41 bands of 3 values: a pair at 0.35 is a candidate
 //! with probability 0.83, at 0.4 with 0.93, at 0.5 with 0.996, at 0.2 with
-//! 0.28 (see [`lsh`] for the curve). Candidates
-//! are then verified, so a false positive of the S-curve costs one
+//! 0.28 (see [`lsh`] for the curve). Candidates are then verified, so a false positive of the S-curve costs one
 //! comparison of two sketches and never joins a cluster by itself.
 //!
 //! # Defaults and why
@@ -62,8 +68,10 @@
 //!
 //! The index keeps, per document, its id, text length, exact hash, shingle
 //! count, band keys (4 bytes a band) and a sketch of 16-bit values (2 bytes
-//! a value): about 470 bytes plus the id at the defaults, so a million
-//! documents take about 0.5 GiB.
+//! a value): about 470 bytes plus the id at the defaults. Measured with
+//! `examples/dedup_scale.rs`: a million documents, 502 bytes each with the
+//! vectors' slack (479 MiB), clustered in about 3 s on two shared cores,
+//! peak memory 546 MiB.
 
 pub mod cluster;
 pub mod lsh;
