@@ -225,7 +225,11 @@ fn main() {
             containment: Some(c),
             ..DedupConfig::default()
         };
-        report(&format!("threshold 0.40 + cont {c:.1}"), &cfg, &set);
+        report(
+            &format!("threshold {:.2} + cont {c:.1}", cfg.threshold),
+            &cfg,
+            &set,
+        );
     }
 }
 

@@ -46,7 +46,9 @@ pub(crate) struct Table {
     pub exact: Vec<u128>,
     pub shingles: Vec<u32>,
     pub valid: Vec<bool>,
-    pub keys: Vec<u32>,
+    /// Band keys, one column per band (so that each band's pass reads
+    /// 4 bytes per document, not a strided row).
+    pub keys: Vec<Vec<u32>>,
     pub sketch: Vec<u16>,
     pub bands: usize,
     pub k: usize,
@@ -57,9 +59,8 @@ impl Table {
         self.ids.len()
     }
 
-    fn keys(&self, doc: u32) -> &[u32] {
-        let i = doc as usize * self.bands;
-        self.keys.get(i..i + self.bands).unwrap_or(&[])
+    fn key(&self, doc: u32, band: usize) -> Option<u32> {
+        self.keys.get(band)?.get(doc as usize).copied()
     }
 
     fn sketch(&self, doc: u32) -> &[u16] {
@@ -181,7 +182,7 @@ pub(crate) fn cluster(t: &Table, verify: Verify) -> Outcome {
             leader[r as usize] == r && t.valid[doc(r) as usize] && t.shingles[doc(r) as usize] > 0
         })
         .collect();
-    let pairs = lsh::candidates(&lsh_docs, t.bands, |r| t.keys(doc(r)));
+    let pairs = lsh::candidates(&lsh_docs, t.bands, |r, band| t.key(doc(r), band));
     let edges: Vec<(u32, u32)> = pairs
         .par_iter()
         .filter(|&&(a, b)| verify.check(t, doc(a), doc(b)).is_some())

@@ -36,6 +36,7 @@
 //! documents about a hundred unrelated pairs per band share a key by
 //! chance, and verification drops them.
 
+use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Weight of the false-negative area against the false-positive area.
@@ -125,58 +126,76 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     (0..STEPS).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
 }
 
-/// Candidate pairs `(a, b)` with `a < b` of the documents `docs` whose band
-/// keys are `keys(doc)` (each `bands` long), sorted and without repeats.
+/// Candidate pairs `(a, b)` with `a < b` of the documents `docs` whose key
+/// in band `band` is `key(doc, band)`, sorted and without repeats.
 ///
 /// Documents are numbered by an order that does not depend on input order
 /// (the caller's ranks), so the neighbor windows of large buckets are too.
-pub fn candidates<'k>(
+pub fn candidates(
     docs: &[u32],
     bands: usize,
-    keys: impl Fn(u32) -> &'k [u32],
+    key: impl Fn(u32, usize) -> Option<u32> + Sync,
 ) -> Vec<(u32, u32)> {
-    let mut pairs: Vec<u64> = Vec::new();
-    let mut column: Vec<u64> = Vec::with_capacity(docs.len());
-    for band in 0..bands {
-        column.clear();
-        column.extend(
-            docs.iter()
-                .filter_map(|&d| keys(d).get(band).map(|&k| (k as u64) << 32 | d as u64)),
-        );
-        column.sort_unstable();
-        let mut start = 0;
-        while start < column.len() {
-            let key = column[start] >> 32;
-            let end = start
-                + column[start..]
-                    .iter()
-                    .take_while(|&&e| e >> 32 == key)
-                    .count();
-            let bucket = &column[start..end];
-            let reach = if bucket.len() > MAX_BUCKET {
-                WINDOW
-            } else {
-                bucket.len()
-            };
-            for (i, &a) in bucket.iter().enumerate() {
-                for &b in bucket.iter().skip(i + 1).take(reach) {
-                    pairs.push(a << 32 | (b & 0xffff_ffff));
-                }
-            }
-            start = end;
-        }
-        // Keep the list small between bands when buckets are large.
-        if pairs.len() > 4 * docs.len() + (1 << 20) {
-            pairs.sort_unstable();
-            pairs.dedup();
-        }
+    // Bands are independent: each is sorted on a thread of the pool, and
+    // the pairs are merged, sorted and deduplicated, so the result does
+    // not depend on the number of threads.
+    let per_band: Vec<Vec<u64>> = (0..bands)
+        .into_par_iter()
+        .map_init(
+            || Vec::with_capacity(docs.len()),
+            |column: &mut Vec<u64>, band| band_pairs(docs, band, &key, column),
+        )
+        .collect();
+    let mut pairs: Vec<u64> = Vec::with_capacity(per_band.iter().map(Vec::len).sum());
+    for p in per_band {
+        pairs.extend(p);
     }
-    pairs.sort_unstable();
+    pairs.par_sort_unstable();
     pairs.dedup();
     pairs
         .into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))
         .collect()
+}
+
+/// The pairs `a << 32 | b` (`a < b`) of one band, sorted and unique.
+fn band_pairs(
+    docs: &[u32],
+    band: usize,
+    key: &impl Fn(u32, usize) -> Option<u32>,
+    column: &mut Vec<u64>,
+) -> Vec<u64> {
+    column.clear();
+    column.extend(
+        docs.iter()
+            .filter_map(|&d| key(d, band).map(|k| (k as u64) << 32 | d as u64)),
+    );
+    column.sort_unstable();
+    let mut pairs = Vec::new();
+    let mut start = 0;
+    while start < column.len() {
+        let key = column[start] >> 32;
+        let end = start
+            + column[start..]
+                .iter()
+                .take_while(|&&e| e >> 32 == key)
+                .count();
+        let bucket = &column[start..end];
+        let reach = if bucket.len() > MAX_BUCKET {
+            WINDOW
+        } else {
+            bucket.len()
+        };
+        for (i, &a) in bucket.iter().enumerate() {
+            for &b in bucket.iter().skip(i + 1).take(reach) {
+                pairs.push(a << 32 | (b & 0xffff_ffff));
+            }
+        }
+        start = end;
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
 }
 
 #[cfg(test)]
@@ -219,7 +238,7 @@ mod tests {
     fn candidates_from_shared_buckets() {
         let keys: Vec<Vec<u32>> = vec![vec![1, 10], vec![1, 11], vec![2, 11], vec![3, 12]];
         let docs = [0, 1, 2, 3];
-        let got = candidates(&docs, 2, |d| &keys[d as usize]);
+        let got = candidates(&docs, 2, |d, b| keys[d as usize].get(b).copied());
         assert_eq!(got, vec![(0, 1), (1, 2)]);
     }
 
@@ -228,7 +247,7 @@ mod tests {
         let n = MAX_BUCKET as u32 + 50;
         let keys: Vec<Vec<u32>> = (0..n).map(|_| vec![7]).collect();
         let docs: Vec<u32> = (0..n).collect();
-        let got = candidates(&docs, 1, |d| &keys[d as usize]);
+        let got = candidates(&docs, 1, |d, b| keys[d as usize].get(b).copied());
         assert!(got
             .iter()
             .all(|&(a, b)| a < b && (b - a) as usize <= WINDOW));
