@@ -81,13 +81,22 @@ impl Verify {
     /// estimated Jaccard when it passes the threshold, else the estimated
     /// containment of the shorter in the longer when that passes.
     pub fn check(&self, t: &Table, a: u32, b: u32) -> Option<f32> {
+        // A document of one shingle (fewer words than the n-gram size) is
+        // the same as another only when its normalized text is, and exact
+        // copies are grouped before verification. Its signature is one
+        // 32-bit value repeated, so among a million such documents some
+        // pairs would collide and read as identical.
+        let sa = *t.shingles.get(a as usize)?;
+        let sb = *t.shingles.get(b as usize)?;
+        if sa.min(sb) <= 1 {
+            return None;
+        }
         let j = estimate(t.sketch(a), t.sketch(b));
         if j >= self.threshold {
             return Some(j as f32);
         }
         let c = self.containment?;
-        let sa = *t.shingles.get(a as usize)? as f64;
-        let sb = *t.shingles.get(b as usize)? as f64;
+        let (sa, sb) = (sa as f64, sb as f64);
         let cont = containment(j, sa.min(sb), sa.max(sb));
         (cont >= c).then_some(cont as f32)
     }

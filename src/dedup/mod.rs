@@ -711,6 +711,28 @@ mod tests {
     }
 
     #[test]
+    fn one_word_documents_are_never_near_copies() {
+        // Each signature is one 32-bit value repeated; among 300k documents
+        // about ten pairs share it by chance. Only exact copies may merge.
+        let cfg = DedupConfig::default();
+        let signer = Signer::new(&cfg);
+        let mut scratch = SignScratch::default();
+        let mut index = Index::new(&cfg);
+        let mut sig = DocSignature::default();
+        for i in 0..300_000u32 {
+            let text = format!("t{i}");
+            signer.sign(&text, &mut scratch, &mut sig);
+            index.push(&text, text.len(), &sig);
+        }
+        signer.sign("t7", &mut scratch, &mut sig);
+        let copy = index.push("zz-copy", 2, &sig);
+        let clusters = index.cluster();
+        assert_eq!(clusters.stats().near_duplicates, 0);
+        assert_eq!(clusters.stats().exact_duplicates, 1);
+        assert_eq!(clusters.assignment(copy).map(|a| a.representative), Some(7));
+    }
+
+    #[test]
     fn exact_copies_point_at_the_kept_text() {
         let cfg = DedupConfig::default();
         let text = "The quick brown fox jumps over the lazy dog again and again.";
