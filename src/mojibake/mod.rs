@@ -192,8 +192,10 @@ struct Scratch {
     page_totals: Vec<f32>,
     /// Collect into `page_totals`.
     collect: bool,
-    /// The document's page, preferred on near ties.
-    bias: Option<usize>,
+    /// Per page, a small bonus from the document's totals, so that near
+    /// ties go to the page the rest of the document reads best in (empty in
+    /// pass 1).
+    bias: Vec<f32>,
 }
 
 /// Evidence a run needs on its own, and what the document must add up to.
@@ -304,7 +306,14 @@ impl Repairer {
                 |b, (p, &t)| if t > b.1 { (p, t) } else { b },
             )
             .0;
-        scratch.bias = Some(doc_page);
+        let max_total = scratch.page_totals.iter().fold(0.0f32, |a, &b| a.max(b));
+        if max_total > 0.0 {
+            scratch.bias = scratch
+                .page_totals
+                .iter()
+                .map(|t| 0.3 * t / max_total)
+                .collect();
+        }
         for plan in plans.iter_mut() {
             if plan.seqs.is_empty() || plan.page == doc_page {
                 continue;
@@ -324,14 +333,14 @@ impl Repairer {
             scratch.chars.clear();
             scratch.chars.extend(run.chars());
             let page = self.best_page(&mut scratch, ctx);
-            if page == doc_page {
+            if page != plan.page {
                 doc_score += scratch.best.score.max(0.0) - plan.score.max(0.0);
                 plan.page = page;
                 plan.score = scratch.best.score;
                 plan.seqs = std::mem::take(&mut scratch.best.seqs);
             }
         }
-        scratch.bias = None;
+        scratch.bias.clear();
         // Pass 2: decide and write.
         let doc_needed = if clean_runs > 0 { 3.0 } else { 2.0 };
         out.clear();
@@ -427,13 +436,13 @@ impl Repairer {
                     *t += scratch.eval.score;
                 }
             }
-            let bonus = if scratch.bias == Some(p) { 0.3 } else { 0.0 };
+            let bonus = scratch.bias.get(p).copied().unwrap_or(0.0);
             if !scratch.eval.seqs.is_empty() && scratch.eval.score + bonus > scratch.best.score {
                 std::mem::swap(&mut scratch.eval, &mut scratch.best);
                 best_page = p;
                 // Plain cp1252 mojibake that explains every character of the
                 // run at full strength: no other page can read it better.
-                if p == CP1252 && scratch.bias.is_none() {
+                if p == CP1252 && scratch.bias.is_empty() {
                     let covered: usize = scratch.best.seqs.iter().map(|s| s.len).sum();
                     let full = scratch.best.seqs.len() as f32 * 2.0;
                     if covered == scratch.chars.len() && scratch.best.score >= full {
