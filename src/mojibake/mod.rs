@@ -308,11 +308,7 @@ impl Repairer {
             .0;
         let max_total = scratch.page_totals.iter().fold(0.0f32, |a, &b| a.max(b));
         if max_total > 0.0 {
-            scratch.bias = scratch
-                .page_totals
-                .iter()
-                .map(|t| 0.3 * t / max_total)
-                .collect();
+            scratch.bias = scratch.page_totals.iter().map(|t| t / max_total).collect();
         }
         for plan in plans.iter_mut() {
             if plan.seqs.is_empty() || plan.page == doc_page {
@@ -422,6 +418,7 @@ impl Repairer {
         let mut best_page = CP1252;
         scratch.best.seqs.clear();
         scratch.best.score = f32::MIN;
+        let mut best_eff = f32::MIN;
         for (p, page) in self.pages.iter().enumerate() {
             eval_run(
                 page,
@@ -437,7 +434,8 @@ impl Repairer {
                 }
             }
             let bonus = scratch.bias.get(p).copied().unwrap_or(0.0);
-            if !scratch.eval.seqs.is_empty() && scratch.eval.score + bonus > scratch.best.score {
+            if !scratch.eval.seqs.is_empty() && scratch.eval.score + bonus > best_eff {
+                best_eff = scratch.eval.score + bonus;
                 std::mem::swap(&mut scratch.eval, &mut scratch.best);
                 best_page = p;
                 // Plain cp1252 mojibake that explains every character of the
