@@ -169,7 +169,13 @@ pub struct Change {
 pub struct Repairer {
     config: RepairConfig,
     pages: Vec<CodePage>,
+    /// Per BMP char: [`LEAD`] if some page maps it to a UTF-8 lead byte,
+    /// [`CONT`] if to a continuation byte (or it is a C1 control or U+FFFD).
+    flags: Vec<u8>,
 }
+
+const LEAD: u8 = 1;
+const CONT: u8 = 2;
 
 /// A run of non-ASCII text and what was decided for it.
 #[derive(Debug)]
@@ -210,7 +216,29 @@ impl Repairer {
     /// Builds the repairer and its tables.
     pub fn new(config: RepairConfig) -> Self {
         let pages = tables::pages(config.dos);
-        Repairer { config, pages }
+        let mut flags = vec![0u8; 0x10000];
+        let mut mark = |c: char, f: u8| {
+            if let Some(slot) = flags.get_mut(c as usize) {
+                *slot |= f;
+            }
+        };
+        for page in &pages {
+            for b in 0xC2..=0xF4 {
+                mark(page.char_of(b), LEAD);
+            }
+            for b in 0x80..=0xBF {
+                mark(page.char_of(b), CONT);
+            }
+        }
+        for b in 0x80u8..=0x9F {
+            mark(char::from(b), CONT);
+        }
+        mark('\u{FFFD}', CONT);
+        Repairer {
+            config,
+            pages,
+            flags,
+        }
     }
 
     /// Repairs `text` into `out` (cleared first). Returns `true` when the
@@ -251,6 +279,12 @@ impl Repairer {
             };
             scratch.chars.clear();
             scratch.chars.extend(run.chars());
+            if !self.may_hold_mojibake(&scratch.chars, ctx) {
+                // Clean non-ASCII text (a word of Russian, `café`, CJK).
+                clean_runs += 1;
+                i = next_non_ascii(bytes, end);
+                continue;
+            }
             let page = self.best_page(&mut scratch, ctx);
             let has_c1 = self.config.c1_controls && scratch.chars.iter().any(|&c| is_c1(c));
             if scratch.best.seqs.is_empty() {
@@ -410,6 +444,25 @@ impl Repairer {
         out.push_str(text.get(copied..).unwrap_or(""));
         stats.docs_changed += 1;
         true
+    }
+
+    /// Cheap test before the per-page evaluation: mojibake needs a char
+    /// some page reads as a lead byte followed by one it reads as a
+    /// continuation byte, or one of the special forms (C1 control, a lead
+    /// before a space that was 0xA0, a stray `Â`).
+    fn may_hold_mojibake(&self, chars: &[char], ctx: Context) -> bool {
+        let flag = |c: char| self.flags.get(c as usize).copied().unwrap_or(0);
+        let pair = chars.windows(2).any(|w| match w {
+            [a, b] => flag(*a) & LEAD != 0 && flag(*b) & CONT != 0,
+            _ => false,
+        });
+        if pair || chars.iter().any(|&c| is_c1(c)) {
+            return true;
+        }
+        match chars.last() {
+            Some(&last) => last == 'Â' || (ctx.next == Some(' ') && flag(last) & LEAD != 0),
+            None => false,
+        }
     }
 
     /// Evaluates the run in `scratch.chars` on every page; the best result
