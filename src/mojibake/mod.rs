@@ -12,20 +12,27 @@
 //!
 //! ```text
 //! for each run of non-ASCII chars in the document (skip ASCII 32 bytes at a time):
-//!     for each code page P (cp1252 first):
-//!         bytes = the run mapped back through P (chars P lacks -> none)
+//!     skip it unless some char reads as a lead byte followed by one that reads
+//!         as a continuation byte in some page (or a special form is present)
+//!     for each code page P (cp1252 first; stop early when cp1252 explains
+//!             every char at full strength):
+//!         bytes = the run mapped back through P (chars P lacks -> none;
+//!                 a space right after the run may stand for 0xA0)
 //!         candidates = places where bytes form a whole UTF-8 sequence
 //!         evidence(candidate) = 0 if the decoded char is implausible
 //!                               (C1 control, IPA, private use, lone letter of
 //!                               another script, lowercase after capitals, ...)
 //!                             else 3 for 3-4 byte sequences, up to 2 for pairs
-//!                               (more when the pair is a typical one like
-//!                               `Ã©`, less on pages other than cp1252)
-//!         score(run, P) = sum(evidence) - letters P could not explain
+//!                               (less for pairs a real word can hold, such as
+//!                               a capital + NBSP, or capitals on rare pages)
+//!         score(run, P) = sum(evidence) - letters and mojibake symbols left over
 //!     keep the best page per run
-//! doc_score[P] = sum of the scores of runs whose best page is P
+//! page_totals[P] = sum over runs of score(run, P); runs are re-read with a
+//!     bias towards the pages the whole document reads best in
+//! doc_score = sum of the kept run scores
 //! repair a run when score >= 2 and doc_score >= 2 (3 if the document also holds
-//!     clean non-ASCII text), or when score >= 0.5 and doc_score >= 4
+//!     clean non-ASCII text), or when score >= 0.5 and the rest of the
+//!     document adds up to >= 2
 //! repeat on each repaired run (up to max_layers) for double mojibake
 //! ```
 //!
