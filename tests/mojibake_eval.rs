@@ -41,5 +41,5 @@ fn quality_floor_on_seeded_set() {
         s.negatives
     );
     assert_eq!(s.false_changes, 0, "clean text was changed");
-    assert!(rate >= 0.97, "fixed-rate {rate:.4} under the floor");
+    assert!(rate >= 0.99, "fixed-rate {rate:.4} under the floor");
 }

@@ -372,6 +372,8 @@ pub(crate) fn eval_run(
     let mut pos = 0;
     let mut prev = ctx.prev;
     let mut unexplained = 0.0f32;
+    // Letters after a repaired no-break space start another word.
+    let mut after_space = false;
     while pos < chars.len() {
         match out.seqs.get(k).copied() {
             Some(s) if s.first == pos => {
@@ -411,6 +413,7 @@ pub(crate) fn eval_run(
                     slot.evidence = e;
                 }
                 prev = Some(if s.delete { ' ' } else { s.out });
+                after_space = s.out == '\u{A0}';
                 pos += s.len.max(1);
                 k += 1;
             }
@@ -419,7 +422,11 @@ pub(crate) fn eval_run(
                 // against mojibake; letters of other scripts are just text.
                 let c = chars.get(pos).copied().unwrap_or(' ');
                 let byte = bytes.get(pos).copied().flatten();
-                if c.is_alphabetic() && (byte.is_some() || ('\u{C0}'..'\u{250}').contains(&c)) {
+                if after_space {
+                    // Another word.
+                } else if c.is_alphabetic()
+                    && (byte.is_some() || ('\u{C0}'..'\u{250}').contains(&c))
+                {
                     unexplained += 1.0;
                 } else if byte.is_some_and(is_cont) && !"’‘“”…–—•«»\u{A0}°·".contains(c)
                 {

@@ -12,20 +12,27 @@
 //!
 //! ```text
 //! for each run of non-ASCII chars in the document (skip ASCII 32 bytes at a time):
-//!     for each code page P (cp1252 first):
-//!         bytes = the run mapped back through P (chars P lacks -> none)
+//!     skip it unless some char reads as a lead byte followed by one that reads
+//!         as a continuation byte in some page (or a special form is present)
+//!     for each code page P (cp1252 first; stop early when cp1252 explains
+//!             every char at full strength):
+//!         bytes = the run mapped back through P (chars P lacks -> none;
+//!                 a space right after the run may stand for 0xA0)
 //!         candidates = places where bytes form a whole UTF-8 sequence
 //!         evidence(candidate) = 0 if the decoded char is implausible
 //!                               (C1 control, IPA, private use, lone letter of
 //!                               another script, lowercase after capitals, ...)
 //!                             else 3 for 3-4 byte sequences, up to 2 for pairs
-//!                               (more when the pair is a typical one like
-//!                               `Ã©`, less on pages other than cp1252)
-//!         score(run, P) = sum(evidence) - letters P could not explain
+//!                               (less for pairs a real word can hold, such as
+//!                               a capital + NBSP, or capitals on rare pages)
+//!         score(run, P) = sum(evidence) - letters and mojibake symbols left over
 //!     keep the best page per run
-//! doc_score[P] = sum of the scores of runs whose best page is P
+//! page_totals[P] = sum over runs of score(run, P); runs are re-read with a
+//!     bias towards the pages the whole document reads best in
+//! doc_score = sum of the kept run scores
 //! repair a run when score >= 2 and doc_score >= 2 (3 if the document also holds
-//!     clean non-ASCII text), or when score >= 0.5 and doc_score >= 4
+//!     clean non-ASCII text), or when score >= 0.5 and the rest of the
+//!     document adds up to >= 2
 //! repeat on each repaired run (up to max_layers) for double mojibake
 //! ```
 //!
@@ -169,7 +176,13 @@ pub struct Change {
 pub struct Repairer {
     config: RepairConfig,
     pages: Vec<CodePage>,
+    /// Per BMP char: [`LEAD`] if some page maps it to a UTF-8 lead byte,
+    /// [`CONT`] if to a continuation byte (or it is a C1 control or U+FFFD).
+    flags: Vec<u8>,
 }
+
+const LEAD: u8 = 1;
+const CONT: u8 = 2;
 
 /// A run of non-ASCII text and what was decided for it.
 #[derive(Debug)]
@@ -192,8 +205,10 @@ struct Scratch {
     page_totals: Vec<f32>,
     /// Collect into `page_totals`.
     collect: bool,
-    /// The document's page, preferred on near ties.
-    bias: Option<usize>,
+    /// Per page, a small bonus from the document's totals, so that near
+    /// ties go to the page the rest of the document reads best in (empty in
+    /// pass 1).
+    bias: Vec<f32>,
 }
 
 /// Evidence a run needs on its own, and what the document must add up to.
@@ -208,7 +223,29 @@ impl Repairer {
     /// Builds the repairer and its tables.
     pub fn new(config: RepairConfig) -> Self {
         let pages = tables::pages(config.dos);
-        Repairer { config, pages }
+        let mut flags = vec![0u8; 0x10000];
+        let mut mark = |c: char, f: u8| {
+            if let Some(slot) = flags.get_mut(c as usize) {
+                *slot |= f;
+            }
+        };
+        for page in &pages {
+            for b in 0xC2..=0xF4 {
+                mark(page.char_of(b), LEAD);
+            }
+            for b in 0x80..=0xBF {
+                mark(page.char_of(b), CONT);
+            }
+        }
+        for b in 0x80u8..=0x9F {
+            mark(char::from(b), CONT);
+        }
+        mark('\u{FFFD}', CONT);
+        Repairer {
+            config,
+            pages,
+            flags,
+        }
     }
 
     /// Repairs `text` into `out` (cleared first). Returns `true` when the
@@ -249,6 +286,12 @@ impl Repairer {
             };
             scratch.chars.clear();
             scratch.chars.extend(run.chars());
+            if !self.may_hold_mojibake(&scratch.chars, ctx) {
+                // Clean non-ASCII text (a word of Russian, `café`, CJK).
+                clean_runs += 1;
+                i = next_non_ascii(bytes, end);
+                continue;
+            }
             let page = self.best_page(&mut scratch, ctx);
             let has_c1 = self.config.c1_controls && scratch.chars.iter().any(|&c| is_c1(c));
             if scratch.best.seqs.is_empty() {
@@ -304,7 +347,10 @@ impl Repairer {
                 |b, (p, &t)| if t > b.1 { (p, t) } else { b },
             )
             .0;
-        scratch.bias = Some(doc_page);
+        let max_total = scratch.page_totals.iter().fold(0.0f32, |a, &b| a.max(b));
+        if max_total > 0.0 {
+            scratch.bias = scratch.page_totals.iter().map(|t| t / max_total).collect();
+        }
         for plan in plans.iter_mut() {
             if plan.seqs.is_empty() || plan.page == doc_page {
                 continue;
@@ -324,14 +370,14 @@ impl Repairer {
             scratch.chars.clear();
             scratch.chars.extend(run.chars());
             let page = self.best_page(&mut scratch, ctx);
-            if page == doc_page {
+            if page != plan.page {
                 doc_score += scratch.best.score.max(0.0) - plan.score.max(0.0);
                 plan.page = page;
                 plan.score = scratch.best.score;
                 plan.seqs = std::mem::take(&mut scratch.best.seqs);
             }
         }
-        scratch.bias = None;
+        scratch.bias.clear();
         // Pass 2: decide and write.
         let doc_needed = if clean_runs > 0 { 3.0 } else { 2.0 };
         out.clear();
@@ -407,12 +453,32 @@ impl Repairer {
         true
     }
 
+    /// Cheap test before the per-page evaluation: mojibake needs a char
+    /// some page reads as a lead byte followed by one it reads as a
+    /// continuation byte, or one of the special forms (C1 control, a lead
+    /// before a space that was 0xA0, a stray `Â`).
+    fn may_hold_mojibake(&self, chars: &[char], ctx: Context) -> bool {
+        let flag = |c: char| self.flags.get(c as usize).copied().unwrap_or(0);
+        let pair = chars.windows(2).any(|w| match w {
+            [a, b] => flag(*a) & LEAD != 0 && flag(*b) & CONT != 0,
+            _ => false,
+        });
+        if pair || chars.iter().any(|&c| is_c1(c)) {
+            return true;
+        }
+        match chars.last() {
+            Some(&last) => last == 'Â' || (ctx.next == Some(' ') && flag(last) & LEAD != 0),
+            None => false,
+        }
+    }
+
     /// Evaluates the run in `scratch.chars` on every page; the best result
     /// is left in `scratch.best` and its page returned.
     fn best_page(&self, scratch: &mut Scratch, ctx: Context) -> usize {
         let mut best_page = CP1252;
         scratch.best.seqs.clear();
         scratch.best.score = f32::MIN;
+        let mut best_eff = f32::MIN;
         for (p, page) in self.pages.iter().enumerate() {
             eval_run(
                 page,
@@ -427,13 +493,14 @@ impl Repairer {
                     *t += scratch.eval.score;
                 }
             }
-            let bonus = if scratch.bias == Some(p) { 0.3 } else { 0.0 };
-            if !scratch.eval.seqs.is_empty() && scratch.eval.score + bonus > scratch.best.score {
+            let bonus = scratch.bias.get(p).copied().unwrap_or(0.0);
+            if !scratch.eval.seqs.is_empty() && scratch.eval.score + bonus > best_eff {
+                best_eff = scratch.eval.score + bonus;
                 std::mem::swap(&mut scratch.eval, &mut scratch.best);
                 best_page = p;
                 // Plain cp1252 mojibake that explains every character of the
                 // run at full strength: no other page can read it better.
-                if p == CP1252 && scratch.bias.is_none() {
+                if p == CP1252 && scratch.bias.is_empty() {
                     let covered: usize = scratch.best.seqs.iter().map(|s| s.len).sum();
                     let full = scratch.best.seqs.len() as f32 * 2.0;
                     if covered == scratch.chars.len() && scratch.best.score >= full {

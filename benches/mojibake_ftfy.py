@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""ftfy on the same labeled cases as scour's eval, side by side, plus timing.
+
+Run the Rust side first; it writes the cases and its own figures:
+
+    cargo run --release --example eval_mojibake
+    python3 benches/mojibake_ftfy.py [DIR]      # DIR defaults to target/mojibake_eval
+
+ftfy (`pip install ftfy`) runs `fix_text` with every non-encoding fix off, so
+both tools are judged on encoding repair only. Timing: ftfy over the eval
+inputs and over the same clean news documents the example timed (when the
+corpus is present), against scour's figures from summary.json.
+"""
+import gzip
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import ftfy
+
+ROOT = Path(__file__).resolve().parent.parent
+DIR = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "mojibake_eval"
+NEWS = Path(os.environ.get("SCOUR_NEWS", ROOT.parent / "shared" / "corpora" / "news_real.jsonl.gz"))
+
+CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
+
+
+def fix(text):
+    return ftfy.fix_text(text, config=CONFIG)
+
+
+def main():
+    cases = [json.loads(l) for l in open(DIR / "cases.jsonl", encoding="utf-8")]
+    summary = json.load(open(DIR / "summary.json", encoding="utf-8"))
+    by_chain = {}
+    fixed = positives = false_changes = negatives = 0
+    for c in cases:
+        ok = fix(c["input"]) == c["expected"]
+        e = by_chain.setdefault(c["chain"], [0, 0])
+        e[0] += ok
+        e[1] += 1
+        if c["negative"]:
+            negatives += 1
+            false_changes += not ok
+        else:
+            positives += 1
+            fixed += ok
+    scour_chain = {name: (f, t) for name, f, t in summary["by_chain"]}
+    print(f"{'chain':>14}  {'scour':>15}  {'ftfy':>15}")
+    for name, (f, t) in by_chain.items():
+        sf, st = scour_chain.get(name, (0, 0))
+        print(f"{name:>14}  {sf:>5}/{st:<5} {100*sf/max(st,1):6.2f}%  {f:>5}/{t:<5} {100*f/max(t,1):6.2f}%")
+    sp, sn = summary["positives"], summary["negatives"]
+    print(f"{'fixed':>14}  {100*summary['fixed']/max(sp,1):14.2f}%  {100*fixed/max(positives,1):14.2f}%")
+    print(f"{'false changes':>14}  {100*summary['false_changes']/max(sn,1):14.2f}%  {100*false_changes/max(negatives,1):14.2f}%")
+
+    inputs = [c["input"] for c in cases]
+    nbytes = sum(len(s.encode("utf-8")) for s in inputs)
+    t = time.perf_counter()
+    for s in inputs:
+        fix(s)
+    secs = time.perf_counter() - t
+    ratio = secs / max(summary["case_seconds"], 1e-9)
+    print(f"eval inputs ({nbytes/1e6:.2f} MB): ftfy {nbytes/1e6/secs:.2f} MB/s, "
+          f"scour {nbytes/1e6/summary['case_seconds']:.1f} MB/s -> scour is {ratio:.0f}x faster")
+
+    if summary["news_docs"] and NEWS.is_file():
+        docs = []
+        with gzip.open(NEWS, "rt", encoding="utf-8") as f:
+            for line in f:
+                docs.append(json.loads(line)["text"])
+                if len(docs) >= summary["news_docs"]:
+                    break
+        nbytes = sum(len(d.encode("utf-8")) for d in docs)
+        t = time.perf_counter()
+        for d in docs:
+            fix(d)
+        secs = time.perf_counter() - t
+        ratio = secs / max(summary["news_seconds"], 1e-9)
+        print(f"clean news ({nbytes/1e6:.2f} MB): ftfy {nbytes/1e6/secs:.2f} MB/s, "
+              f"scour {nbytes/1e6/summary['news_seconds']:.0f} MB/s -> scour is {ratio:.0f}x faster")
+
+
+if __name__ == "__main__":
+    main()
