@@ -60,7 +60,8 @@ use tables::{CodePage, CP1252};
 pub struct RepairConfig {
     /// How many layers of mojibake are undone at most (`Ã¢â‚¬â„¢` is two).
     pub max_layers: u8,
-    /// Repair the stray `Â` of a damaged no-break space.
+    /// Repair the stray `Â` of a damaged no-break space. When off, a run
+    /// whose only damage is a stray `Â` is left alone.
     pub stray_a: bool,
     /// Replace C1 control characters by the Windows-1252 characters a
     /// browser would show for them.
@@ -397,6 +398,11 @@ impl Repairer {
             run_out.clear();
             let mut eat = 0;
             let mut kind;
+            let only_stray_a = plan.seqs.iter().all(|s| s.kind == SeqKind::StrayA);
+            if accept && !self.config.stray_a && only_stray_a {
+                // Stray-Â repair is switched off: leave such runs alone.
+                continue;
+            }
             if accept {
                 eat = plan.seqs.iter().map(|s| s.eat).max().unwrap_or(0);
                 self.apply(&scratch.chars, &plan.seqs, &mut run_out);

@@ -90,3 +90,17 @@ fn clean_ascii_is_untouched() {
     assert!(!r.repair("plain ascii text", &mut out, &mut stats, None));
     assert!(!r.repair("", &mut out, &mut stats, None));
 }
+
+#[test]
+fn stray_a_repair_can_be_switched_off() {
+    let r = Repairer::new(RepairConfig {
+        stray_a: false,
+        ..RepairConfig::default()
+    });
+    let mut out = String::new();
+    let mut stats = RepairStats::default();
+    assert!(!r.repair("crossing.Â\nNext", &mut out, &mut stats, None));
+    // Other damage is still repaired.
+    assert!(r.repair("cafÃ©", &mut out, &mut stats, None));
+    assert_eq!(out, "café");
+}
