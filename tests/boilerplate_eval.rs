@@ -24,11 +24,11 @@ fn labeled_set_meets_the_floor() {
     );
     let (score, lost, missed) = run_scour(&set, &StripConfig::default());
     eprintln!("{score:?}");
-    // The targets are 97 / 97 / 99.9 / 0.5. On seed 42 (20,000
-    // documents) scour meets them (100 / 98.3 / 99.94 / 0.27); this seed is
-    // harder (syndicated copies lost, a chrome line shared by many sites
-    // kept), so the floor here is what it reaches with a margin: a
-    // regression guard, not the target.
+    // The targets are 97 / 97 / 99.9 / 0.5. This set reaches
+    // 100 / 95.6 / 99.97 / 0.08: one unlisted line that many sites share
+    // ("Our journalism depends on your support") is kept where it is not
+    // framed by a site's own chrome, so the unlisted floor is 95.
+    // (Seed 42 with 20,000 documents: 100 / 98.3 / 99.95 / 0.15.)
     assert!(
         score.listed_removed() >= 97.0,
         "listed {score:?} missed {:?}",
@@ -40,12 +40,12 @@ fn labeled_set_meets_the_floor() {
         &missed[..missed.len().min(20)]
     );
     assert!(
-        score.content_kept() >= 99.8,
+        score.content_kept() >= 99.9,
         "content {score:?} lost {:?}",
         &lost[..lost.len().min(20)]
     );
     assert!(
-        score.damaged() <= 2.0,
+        score.damaged() <= 0.5,
         "damaged {score:?} lost {:?}",
         &lost[..lost.len().min(20)]
     );

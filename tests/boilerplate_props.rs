@@ -50,10 +50,13 @@ fn strip(text: &str) -> (String, Vec<String>, Vec<Removed>) {
     (out, credits, removed)
 }
 
-/// Whether `sub` is a subsequence of `seq`.
+/// Whether the non-blank lines of `sub` are a subsequence of those of `seq`
+/// (blank lines are normalized: runs shrink to one, edges drop).
 fn subsequence(sub: &[&str], seq: &[&str]) -> bool {
-    let mut it = seq.iter();
-    sub.iter().all(|s| it.any(|x| x == s))
+    let mut it = seq.iter().filter(|x| !x.trim().is_empty());
+    sub.iter()
+        .filter(|s| !s.trim().is_empty())
+        .all(|s| it.any(|x| x == s))
 }
 
 proptest! {

@@ -90,7 +90,12 @@ fn add_bucket(hist: &mut [u16; BUCKETS], x: u32) {
 /// Share of the documents in the largest bucket (counts saturate at
 /// 65535, so for lines in more documents the share is a lower bound).
 fn top_share(hist: &[u16; BUCKETS], docs: u32, discount: u16) -> f64 {
-    let top = hist.iter().copied().max().unwrap_or(0).saturating_sub(discount);
+    let top = hist
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .saturating_sub(discount);
     f64::from(top) / f64::from(docs.max(1))
 }
 
