@@ -174,7 +174,7 @@ impl LineCounts {
         {
             if len > body[BODY].0 && !body.iter().any(|b| b.2 == h && b.0 > 0) {
                 body[BODY] = (len, sketch(h, 0x5851_F42D_4C95_7F2D), h);
-                body.sort_unstable_by(|x, y| y.0.cmp(&x.0));
+                body.sort_unstable_by_key(|x| std::cmp::Reverse(x.0));
             }
         }
         // The frame: the first and the last line; for a line that is one
