@@ -570,7 +570,7 @@ mod tests {
 
     #[test]
     fn chrome_goes_content_stays() {
-        let docs = corpus(200); // 20 sites of 10 pages
+        let docs = corpus(400); // 20 sites of 20 pages
         let l = learn(&docs);
         for d in &docs {
             let out = strip(&l, d);
@@ -581,7 +581,7 @@ mod tests {
         }
         let report = l.report();
         assert_eq!(report.len(), 60, "{report:?}");
-        assert!(report.iter().all(|r| r.docs == 10 && r.removed == 10));
+        assert!(report.iter().all(|r| r.docs == 20 && r.removed == 20));
     }
 
     #[test]
