@@ -93,9 +93,16 @@ proptest! {
 
     #[test]
     fn rule_layer_is_idempotent(text in doc()) {
-        let (once, _, _) = strip(&text);
-        let (twice, _, removed) = strip(&once);
-        prop_assert_eq!(&once, &twice, "second pass removed {:?}", removed);
+        // Rules alone: removing a repeat can make two copies of another
+        // block adjacent, so layer 2 may find more on a second pass.
+        let s = Stripper::new(StripConfig { repeats: false, ..StripConfig::default() }).expect("rules");
+        let run = |t: &str| {
+            let (mut out, mut c, mut r, mut st) = (String::new(), Vec::new(), Vec::new(), StripStats::default());
+            if s.strip(t, &mut out, &mut c, &mut r, &mut st) { out } else { t.to_string() }
+        };
+        let once = run(&text);
+        let twice = run(&once);
+        prop_assert_eq!(once, twice);
     }
 
     #[test]
