@@ -89,8 +89,13 @@ fn add_bucket(hist: &mut [u16; BUCKETS], x: u32) {
 
 /// Share of the documents in the largest bucket (counts saturate at
 /// 65535, so for lines in more documents the share is a lower bound).
-fn top_share(hist: &[u16; BUCKETS], docs: u32) -> f64 {
-    let top = hist.iter().copied().max().unwrap_or(0);
+fn top_share(hist: &[u16; BUCKETS], docs: u32, discount: u16) -> f64 {
+    let top = hist
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .saturating_sub(discount);
     f64::from(top) / f64::from(docs.max(1))
 }
 
@@ -169,7 +174,7 @@ impl LineCounts {
         {
             if len > body[BODY].0 && !body.iter().any(|b| b.2 == h && b.0 > 0) {
                 body[BODY] = (len, sketch(h, 0x5851_F42D_4C95_7F2D), h);
-                body.sort_unstable_by(|x, y| y.0.cmp(&x.0));
+                body.sort_unstable_by_key(|x| std::cmp::Reverse(x.0));
             }
         }
         // The frame: the first and the last line; for a line that is one
@@ -267,13 +272,16 @@ impl LineCounts {
             if c.docs < self.min_docs {
                 continue;
             }
-            let framed = top_share(&c.frame, c.docs) >= 0.5;
+            // Two documents are taken off the top bucket so that a few
+            // documents that land in one bucket by chance are not a frame.
+            let frame_share = top_share(&c.frame, c.docs, 2);
+            let framed = frame_share >= 0.5;
             // A line that comes with the same body is a syndicated story's,
             // unless it also comes with the same frame: then it is a site's
             // chrome whose long lines fill a short page's middle (copies of
             // one whole page are left to dedup by the all-learned guard).
-            let similarity = top_share(&c.body, c.docs);
-            if similarity > f64::from(self.max_similarity) && !framed {
+            let similarity = top_share(&c.body, c.docs, 0);
+            if similarity > f64::from(self.max_similarity) && frame_share < 0.7 {
                 continue;
             }
             index.insert(h, lines.len() as u32);
@@ -562,7 +570,7 @@ mod tests {
 
     #[test]
     fn chrome_goes_content_stays() {
-        let docs = corpus(200); // 20 sites of 10 pages
+        let docs = corpus(400); // 20 sites of 20 pages
         let l = learn(&docs);
         for d in &docs {
             let out = strip(&l, d);
@@ -573,7 +581,7 @@ mod tests {
         }
         let report = l.report();
         assert_eq!(report.len(), 60, "{report:?}");
-        assert!(report.iter().all(|r| r.docs == 10 && r.removed == 10));
+        assert!(report.iter().all(|r| r.docs == 20 && r.removed == 20));
     }
 
     #[test]
