@@ -1087,7 +1087,12 @@ fn strip_learned(stages: &Stages, w: &mut Worker, doc: &mut Document, count: boo
         let start = Instant::now();
         let mut throwaway = StripStats::default();
         let stats = if count { &mut w.strip } else { &mut throwaway };
-        if learned.strip(&doc.text, &mut w.scratch, &mut w.removed, stats) {
+        let changed = if count {
+            learned.strip(&doc.text, &mut w.scratch, &mut w.removed, stats)
+        } else {
+            learned.strip_unrecorded(&doc.text, &mut w.scratch, &mut w.removed, stats)
+        };
+        if changed {
             std::mem::swap(&mut doc.text, &mut w.scratch);
         }
         if count {

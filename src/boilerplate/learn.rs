@@ -368,6 +368,31 @@ impl Learned {
         removed: &mut Vec<Removed>,
         stats: &mut StripStats,
     ) -> bool {
+        self.strip_impl(text, out, removed, stats, true)
+    }
+
+    /// [`Learned::strip`] for a pass that strips the same documents a
+    /// second time (the dedup pass before the write pass): the same output,
+    /// but [`Learned::report`]'s removal counts and sample texts are left
+    /// to the pass that writes.
+    pub fn strip_unrecorded(
+        &self,
+        text: &str,
+        out: &mut String,
+        removed: &mut Vec<Removed>,
+        stats: &mut StripStats,
+    ) -> bool {
+        self.strip_impl(text, out, removed, stats, false)
+    }
+
+    fn strip_impl(
+        &self,
+        text: &str,
+        out: &mut String,
+        removed: &mut Vec<Removed>,
+        stats: &mut StripStats,
+        record: bool,
+    ) -> bool {
         if self.lines.is_empty() {
             return false;
         }
@@ -460,8 +485,10 @@ impl Learned {
                 let l = &text[line.start..line.end];
                 let docs = match self.lines.get(e as usize) {
                     Some(entry) => {
-                        entry.text.get_or_init(|| l.trim().into());
-                        entry.removed.fetch_add(1, Ordering::Relaxed);
+                        if record {
+                            entry.text.get_or_init(|| l.trim().into());
+                            entry.removed.fetch_add(1, Ordering::Relaxed);
+                        }
                         entry.docs
                     }
                     None => 0,
