@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 2; }
 cargo build --release --quiet
-bin=target/release/scour
+bin=${CARGO_TARGET_DIR:-target}/release/scour
 dir=${SCOUR_BENCH_DIR:-/tmp/scour-bench}
 sizes=${SIZES:-"100 1000"}
 mkdir -p "$dir"
