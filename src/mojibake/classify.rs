@@ -39,7 +39,9 @@ pub(crate) fn class(c: char) -> Class {
             _ => Bad,
         },
         0x300..=0x36F => Good,
-        0x370..=0x3E1 => Good,
+        0x370..=0x3CE => Good,
+        // Greek symbol forms and archaic letters (ϐ ϑ ϕ ϖ Ϙ ...): rare in text.
+        0x3CF..=0x3E1 => Weak,
         0x3E2..=0x3FF => Weak,
         0x400..=0x45F => Good,
         0x460..=0x489 => Weak,

@@ -104,3 +104,13 @@ fn stray_a_repair_can_be_switched_off() {
     assert!(r.repair("cafÃ©", &mut out, &mut stats, None));
     assert_eq!(out, "café");
 }
+
+/// Regression (fuzz, mojibake target): C1 controls became en dashes around
+/// a Cyrillic letter, and a second repair read "П–" as cp1251 mojibake of
+/// the Greek symbol "ϖ". Repairing must be idempotent.
+#[test]
+fn repair_of_c1_controls_is_idempotent() {
+    let once = fix("`z\u{0}1\u{96}П\u{96}");
+    assert_eq!(once, "`z\u{0}1–П–");
+    assert_eq!(fix(&once), once);
+}
