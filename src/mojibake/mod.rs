@@ -54,6 +54,10 @@ use detect::{eval_run, Context, RunEval, Seq, SeqKind};
 use serde::Serialize;
 use tables::{CodePage, CP1252};
 
+/// Rounds of [`Repairer::repair`] before it gives up on reaching a fixed
+/// point (a real document needs one; contrived input may need two).
+pub const MAX_ROUNDS: usize = 3;
+
 /// Settings of the repair stage. [`RepairConfig::default`] is the
 /// recommended setting.
 #[derive(Debug, Clone)]
@@ -252,7 +256,44 @@ impl Repairer {
     /// Repairs `text` into `out` (cleared first). Returns `true` when the
     /// text changed; when it returns `false`, `out` is unspecified and the
     /// caller keeps `text`. Changed spans are pushed to `explain` when given.
+    ///
+    /// Repair is idempotent by construction: a repaired text is checked
+    /// once more, and in the rare case where that check would change it
+    /// again (a repair's output that itself reads as mojibake), repair goes
+    /// on to a fixed point, or, when none is reached within
+    /// [`MAX_ROUNDS`], leaves the text alone (weak evidence). Spans of the
+    /// later rounds are explained with offsets into the previous round's
+    /// text.
     pub fn repair(
+        &self,
+        text: &str,
+        out: &mut String,
+        stats: &mut RepairStats,
+        mut explain: Option<&mut Vec<Change>>,
+    ) -> bool {
+        let explained = explain.as_deref().map_or(0, Vec::len);
+        let mut round_stats = RepairStats::default();
+        if !self.repair_once(text, out, &mut round_stats, explain.as_deref_mut()) {
+            return false;
+        }
+        let mut again = String::new();
+        for _ in 1..MAX_ROUNDS {
+            if !self.repair_once(out, &mut again, &mut round_stats, explain.as_deref_mut()) {
+                // A fixed point: count one changed document, however many
+                // rounds it took.
+                round_stats.docs_changed = 1;
+                stats.merge(&round_stats);
+                return true;
+            }
+            std::mem::swap(out, &mut again);
+        }
+        if let Some(ex) = explain {
+            ex.truncate(explained);
+        }
+        false
+    }
+
+    fn repair_once(
         &self,
         text: &str,
         out: &mut String,

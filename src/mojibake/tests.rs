@@ -114,3 +114,13 @@ fn repair_of_c1_controls_is_idempotent() {
     assert_eq!(once, "`z\u{0}1–П–");
     assert_eq!(fix(&once), once);
 }
+
+/// Regression (fuzz, mojibake target): a repair whose output read as
+/// mojibake again. Whatever the input, repairing twice equals once.
+#[test]
+fn repair_reaches_a_fixed_point() {
+    for input in ["`\u{0}\u{0}1ןЭ\u{9f}¨", "`\u{0}\u{0}1ןЭŸ¨"] {
+        let once = fix(input);
+        assert_eq!(fix(&once), once, "input {input:?}");
+    }
+}
