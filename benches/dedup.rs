@@ -14,20 +14,15 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use scour::dedup::shingle::ShingleScratch;
 use scour::dedup::{DedupConfig, DocSignature, Index, SignScratch, Signer};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const TEXT_BYTES: usize = 8 << 20;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn news_path() -> PathBuf {
-    std::env::var_os("SCOUR_NEWS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/news_real.jsonl.gz")
-        })
-}
+mod common;
+use common::news_path;
 
 fn texts() -> Vec<String> {
     let mut out = Vec::new();

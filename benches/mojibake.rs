@@ -9,20 +9,14 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scour::mojibake::{RepairConfig, RepairStats, Repairer};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 
 const TARGET_BYTES: usize = 8 << 20;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn news_path() -> PathBuf {
-    std::env::var_os("SCOUR_NEWS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/news_real.jsonl.gz")
-        })
-}
+mod common;
+use common::news_path;
 
 /// Documents of clean text, about `TARGET_BYTES` in all.
 fn clean_docs() -> Vec<String> {

@@ -17,13 +17,8 @@ const TARGET_BYTES: usize = 32 << 20;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn news_path() -> PathBuf {
-    std::env::var_os("SCOUR_NEWS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/news_real.jsonl.gz")
-        })
-}
+mod common;
+use common::news_path;
 
 /// JSONL lines: the news corpus, or the seed corpus as records.
 fn source_lines() -> Vec<String> {
