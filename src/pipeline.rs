@@ -531,6 +531,7 @@ fn spawn_reader(
     let (tx, rx) = sync_channel::<Batch<RawItem>>(2);
     let max = config.max_doc_bytes;
     let inputs = config.inputs.clone();
+    let text_field = config.text_field.clone();
     let handle = std::thread::spawn(move || -> u64 {
         let mut batch = Vec::new();
         let mut batch_bytes = 0usize;
@@ -619,6 +620,26 @@ fn spawn_reader(
                                 Reject::new(&src, "read-error", format!("cannot read: {e}"), b"");
                             r.raw = None;
                             batch.push(RawItem::Reject(r.with_id(Some(file.rel.to_string()))));
+                        }
+                    }
+                }
+                InputKind::Parquet => {
+                    // Opened above only to see that it can be; read as rows.
+                    drop(reader);
+                    for row in input::parquet_rows(&file, &text_field, max, disk.clone()) {
+                        match row {
+                            Ok((bytes, source)) => {
+                                batch_bytes += bytes.len();
+                                batch.push(RawItem::Record {
+                                    bytes,
+                                    source,
+                                    file: file.clone(),
+                                });
+                            }
+                            Err(reject) => batch.push(RawItem::Reject(*reject)),
+                        }
+                        if !flush(&mut batch, &mut batch_bytes, false) {
+                            return n_files;
                         }
                     }
                 }
@@ -832,7 +853,7 @@ fn field_names(cfg: &PipelineConfig) -> FieldNames<'_> {
 }
 
 /// Bytes of one record -> a document: decode a one-document file, parse a
-/// JSON line.
+/// JSON line (a Parquet row arrives as one).
 fn parse(
     cfg: &PipelineConfig,
     w: &mut Worker,
@@ -862,7 +883,7 @@ fn parse(
                 )),
             }
         }
-        InputKind::Jsonl => {
+        InputKind::Jsonl | InputKind::Parquet => {
             let line = match std::str::from_utf8(&bytes) {
                 Ok(s) => s,
                 Err(e) => {

@@ -6,7 +6,7 @@
 //! already on the path is a loop and becomes a reject). Every problem with
 //! one file becomes a [`Reject`] and the walk goes on.
 
-use super::{is_jsonl_name, Compression};
+use super::{is_jsonl_name, is_parquet_name, Compression};
 use crate::document::Source;
 use crate::report::Reject;
 use std::fs::File;
@@ -22,6 +22,9 @@ pub enum InputKind {
     Text,
     /// One JSON object per line.
     Jsonl,
+    /// A Parquet table: one row per document (read as a JSON object per
+    /// row; see [`parquet_rows`]).
+    Parquet,
 }
 
 /// One input file (or standard input).
@@ -34,7 +37,7 @@ pub struct InputFile {
     /// Path relative to the folder given (`/`-separated): the id of a
     /// one-document file and the name it is mirrored under.
     pub rel: Arc<str>,
-    /// One document or JSON lines.
+    /// One document, JSON lines or a Parquet table.
     pub kind: InputKind,
     /// Compression, from the name.
     pub compression: Compression,
@@ -53,7 +56,9 @@ impl InputFile {
     }
 
     fn from_path(path: PathBuf, rel: String) -> InputFile {
-        let kind = if is_jsonl_name(&path) {
+        let kind = if is_parquet_name(&path) {
+            InputKind::Parquet
+        } else if is_jsonl_name(&path) {
             InputKind::Jsonl
         } else {
             InputKind::Text
@@ -241,6 +246,43 @@ pub fn open(file: &InputFile, counter: Arc<AtomicU64>) -> io::Result<Box<dyn Buf
             zstd::Decoder::new(counted)?,
         )),
     })
+}
+
+/// The rows of a Parquet input as JSON records (one object per row, every
+/// column a field), each with its source (`line` is the 1-based row), or
+/// the reject it became. A file that is not readable Parquet yields one
+/// `corrupt-parquet` reject; built without the `parquet` feature, every
+/// Parquet input yields one `unsupported-format` reject.
+pub fn parquet_rows(
+    file: &InputFile,
+    text_field: &str,
+    max: usize,
+    counter: Arc<AtomicU64>,
+) -> Box<dyn Iterator<Item = Result<(Vec<u8>, Source), Box<Reject>>> + Send> {
+    #[cfg(feature = "parquet")]
+    if let Some(path) = &file.path {
+        return Box::new(super::parquet::Rows::open(
+            path,
+            file.display.clone(),
+            text_field,
+            max,
+            counter,
+        ));
+    }
+    let _ = (text_field, max, counter);
+    let source = Source {
+        file: file.display.clone(),
+        line: None,
+        offset: 0,
+    };
+    let detail = if cfg!(feature = "parquet") {
+        "Parquet is read from files only"
+    } else {
+        "scour was built without the `parquet` feature"
+    };
+    let mut r = Reject::new(&source, "unsupported-format", detail, b"");
+    r.raw = None;
+    Box::new(std::iter::once(Err(Box::new(r))))
 }
 
 /// The result of [`read_line_bounded`].

@@ -1,10 +1,13 @@
 //! Readers and writers: input discovery (files, folders, standard input),
-//! JSONL records, compressed streams, atomic output files, and the spill
-//! file that carries documents between passes.
+//! JSONL records, Parquet tables (feature `parquet`), compressed streams,
+//! atomic output files, and the spill file that carries documents between
+//! passes.
 
 pub mod input;
 pub mod jsonl;
 pub mod output;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod spill;
 
 use std::path::Path;
@@ -50,4 +53,11 @@ pub fn is_jsonl_name(path: &Path) -> bool {
         .or_else(|| name.strip_suffix(".zstd"))
         .unwrap_or(&name);
     stem.ends_with(".jsonl") || stem.ends_with(".ndjson")
+}
+
+/// Whether a file name says Parquet (`.parquet`, any case).
+pub fn is_parquet_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".parquet"))
 }

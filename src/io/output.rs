@@ -1,9 +1,10 @@
-//! Writers: JSONL to standard output or a file (plain, `.gz`, `.zst`), or a
-//! folder that mirrors the input tree. Every file is written under a
-//! temporary name in its final folder and renamed when complete, so an
-//! interrupted run never leaves a half file under the final name.
+//! Writers: JSONL to standard output or a file (plain, `.gz`, `.zst`), a
+//! Parquet file (feature `parquet`), or a folder that mirrors the input
+//! tree. Every file is written under a temporary name in its final folder
+//! and renamed when complete, so an interrupted run never leaves a half
+//! file under the final name.
 
-use super::Compression;
+use super::{is_parquet_name, Compression};
 use crate::document::{Document, Meta};
 use crate::error::{Error, Result};
 use std::collections::HashSet;
@@ -17,10 +18,13 @@ use tempfile::TempPath;
 pub enum OutputTarget {
     /// JSONL on standard output.
     Stdout,
-    /// One JSONL file; `.gz` / `.zst` compress it.
+    /// One JSONL file (`.gz` / `.zst` compress it), or a Parquet file when
+    /// the name ends in `.parquet` (see [`crate::io::parquet`] for its
+    /// columns).
     File(PathBuf),
     /// A folder: one-document inputs become `.txt` files at their relative
-    /// path, JSONL inputs become JSONL files at theirs.
+    /// path, JSONL inputs JSONL files and Parquet inputs Parquet files at
+    /// theirs.
     Dir(PathBuf),
     /// Kept in memory (the library's [`crate::pipeline::clean`]).
     Memory,
@@ -99,6 +103,68 @@ impl AtomicFile {
     }
 }
 
+/// Plain bytes through the file's encoder, for writers that want
+/// [`std::io::Write`] (the Parquet writer).
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.enc {
+            Encoder::Plain(w) => w.write(buf),
+            Encoder::Gzip(w) => w.write(buf),
+            Encoder::Zstd(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.enc {
+            Encoder::Plain(w) => w.flush(),
+            Encoder::Gzip(w) => w.flush(),
+            Encoder::Zstd(w) => w.flush(),
+        }
+    }
+}
+
+/// One output file being written: JSON lines, or a Parquet table.
+enum Sink {
+    Jsonl(AtomicFile),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<super::parquet::ParquetSink>),
+}
+
+impl Sink {
+    /// A Parquet sink when the name says so, else JSON lines.
+    fn create(path: &Path) -> Result<Sink> {
+        if !is_parquet_name(path) {
+            return Ok(Sink::Jsonl(AtomicFile::create(path)?));
+        }
+        #[cfg(feature = "parquet")]
+        return Ok(Sink::Parquet(Box::new(super::parquet::ParquetSink::create(
+            path,
+        )?)));
+        #[cfg(not(feature = "parquet"))]
+        Err(Error::config(format!(
+            "{}: scour was built without the `parquet` feature",
+            path.display()
+        )))
+    }
+
+    #[cfg_attr(not(feature = "parquet"), allow(unused_variables))]
+    fn write(&mut self, doc: &Document, line: &[u8]) -> Result<()> {
+        match self {
+            Sink::Jsonl(f) => f.write_all(line),
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(p) => p.write(doc, line),
+        }
+    }
+
+    fn commit(self) -> Result<()> {
+        match self {
+            Sink::Jsonl(f) => f.commit(),
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(p) => p.commit(),
+        }
+    }
+}
+
 /// Joins an untrusted relative path (an id, an input's relative path)
 /// under `dir`, dropping `..`, roots and prefixes so that nothing is ever
 /// written outside `dir`. `None` when nothing is left.
@@ -120,9 +186,10 @@ pub fn safe_join(dir: &Path, rel: &str) -> Option<PathBuf> {
 pub struct Writer {
     target: OutputTarget,
     stdout: Option<BufWriter<io::Stdout>>,
-    file: Option<AtomicFile>,
-    /// Folder mode: the JSONL file being written and its relative path.
-    current: Option<(String, AtomicFile)>,
+    file: Option<Sink>,
+    /// Folder mode: the JSONL or Parquet file being written and its
+    /// relative path.
+    current: Option<(String, Sink)>,
     written: HashSet<PathBuf>,
     memory: Vec<Document>,
     /// Name collisions in folder mode, resolved with a `~N` suffix.
@@ -145,7 +212,7 @@ impl Writer {
             OutputTarget::Stdout => {
                 w.stdout = Some(BufWriter::with_capacity(1 << 17, io::stdout()))
             }
-            OutputTarget::File(p) => w.file = Some(AtomicFile::create(p)?),
+            OutputTarget::File(p) => w.file = Some(Sink::create(p)?),
             OutputTarget::Dir(d) => {
                 std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
                 // Fail now, not after the first pass, when the folder is not writable.
@@ -164,7 +231,7 @@ impl Writer {
                 None => Ok(()),
             },
             OutputTarget::File(_) => match &mut self.file {
-                Some(f) => f.write_all(line),
+                Some(f) => f.write(doc, line),
                 None => Ok(()),
             },
             OutputTarget::Memory => {
@@ -184,24 +251,31 @@ impl Writer {
                         }
                         f.commit()
                     }
-                    Meta::Json { rel_path, .. } => self.write_jsonl(&dir, rel_path, line),
-                    Meta::None => self.write_jsonl(&dir, "documents.jsonl", line),
+                    Meta::Json { rel_path, .. } => self.write_records(&dir, rel_path, doc, line),
+                    Meta::None => self.write_records(&dir, "documents.jsonl", doc, line),
                 }
             }
         }
     }
 
-    fn write_jsonl(&mut self, dir: &Path, rel: &str, line: &[u8]) -> Result<()> {
+    /// Folder mode, a record: into the JSONL or Parquet file mirroring its
+    /// input.
+    fn write_records(&mut self, dir: &Path, rel: &str, doc: &Document, line: &[u8]) -> Result<()> {
         if self.current.as_ref().map(|(r, _)| r.as_str()) != Some(rel) {
             if let Some((_, f)) = self.current.take() {
                 f.commit()?;
             }
-            let path = self.unique(dir, rel, "documents.jsonl");
+            let fallback = if is_parquet_name(Path::new(rel)) {
+                "documents.parquet"
+            } else {
+                "documents.jsonl"
+            };
+            let path = self.unique(dir, rel, fallback);
             create_parent(&path)?;
-            self.current = Some((rel.to_owned(), AtomicFile::create(&path)?));
+            self.current = Some((rel.to_owned(), Sink::create(&path)?));
         }
         match &mut self.current {
-            Some((_, f)) => f.write_all(line),
+            Some((_, f)) => f.write(doc, line),
             None => Ok(()),
         }
     }
