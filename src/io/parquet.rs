@@ -124,13 +124,12 @@ impl Rows {
             .map_err(|e| e.to_string())
             .and_then(|f| {
                 rows.file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
-                ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| e.to_string())
+                guard(|| ParquetRecordBatchReaderBuilder::try_new(f))
             })
             .and_then(|b| {
-                rows.total_rows = u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0);
-                b.with_batch_size(READ_BATCH_ROWS)
-                    .build()
-                    .map_err(|e| e.to_string())
+                rows.total_rows =
+                    u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0);
+                guard(|| b.with_batch_size(READ_BATCH_ROWS).build())
             });
         match opened {
             Ok(reader) => rows.reader = Some(reader),
@@ -254,7 +253,7 @@ impl Iterator for Rows {
                 return Some(item);
             }
             let reader = self.reader.as_mut()?;
-            match reader.next() {
+            match guard(|| reader.next().transpose()).transpose() {
                 None => {
                     self.reader = None;
                     self.count_progress(true);
@@ -278,6 +277,24 @@ impl Iterator for Rows {
                 }
             }
         }
+    }
+}
+
+/// Runs a step of the Parquet decoder, turning a panic on malformed input
+/// into an error, so that a hostile file costs a reject, not the run.
+fn guard<T, E: fmt::Display>(
+    f: impl FnOnce() -> std::result::Result<T, E>,
+) -> std::result::Result<T, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(panic) => Err(format!(
+            "the decoder failed: {}",
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default()
+        )),
     }
 }
 
