@@ -60,7 +60,9 @@ fn read_parquet(path: &Path) -> RecordBatch {
 }
 
 fn strings(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    let col = batch.column_by_name(name).unwrap_or_else(|| panic!("no column {name}"));
+    let col = batch
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
     col.as_string::<i32>()
         .iter()
         .map(|v| v.map(str::to_owned))
@@ -88,7 +90,10 @@ fn parquet_in_jsonl_out_passes_columns_through_and_cleans_text() {
     write_parquet(
         &d.path("in/sub/news.parquet"),
         vec![
-            ("id", arc(StringArray::from(vec![Some("a"), None, Some("c")]))),
+            (
+                "id",
+                arc(StringArray::from(vec![Some("a"), None, Some("c")])),
+            ),
             (
                 "text",
                 arc(StringArray::from(vec![
@@ -101,7 +106,11 @@ fn parquet_in_jsonl_out_passes_columns_through_and_cleans_text() {
             ("tags", tags(&[&["x", "y"], &[], &["z"]])),
             (
                 "ts",
-                arc(TimestampMillisecondArray::from(vec![0, 1_700_000_000_000, 86_400_000])),
+                arc(TimestampMillisecondArray::from(vec![
+                    0,
+                    1_700_000_000_000,
+                    86_400_000,
+                ])),
             ),
         ],
         Compression::SNAPPY,
@@ -145,7 +154,10 @@ fn parquet_in_jsonl_out_passes_columns_through_and_cleans_text() {
     assert_eq!(out[2]["id"], serde_json::Value::Null);
     assert_eq!(out[2]["n"], 2);
     assert_eq!(out[3]["n"], serde_json::Value::Null);
-    assert_eq!(out[3]["text"], "Third text, \"quoted\" and with a tab\there.");
+    assert_eq!(
+        out[3]["text"],
+        "Third text, \"quoted\" and with a tab\there."
+    );
     let mut ids = std::process::Command::new(env!("CARGO_BIN_EXE_scour"));
     ids.args([
         "fix",
@@ -226,7 +238,19 @@ fn jsonl_in_parquet_out_reads_back() {
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     assert_eq!(
         names,
-        ["id", "text", "credits", "cluster", "similarity", "k", "tags", "meta", "mixed", "f", "extra"]
+        [
+            "id",
+            "text",
+            "credits",
+            "cluster",
+            "similarity",
+            "k",
+            "tags",
+            "meta",
+            "mixed",
+            "f",
+            "extra"
+        ]
     );
     let ty = |n: &str| schema.field_with_name(n).expect(n).data_type().clone();
     assert_eq!(ty("id"), DataType::Utf8, "string and number ids: JSON text");
@@ -242,9 +266,15 @@ fn jsonl_in_parquet_out_reads_back() {
         strings(&batch, "id"),
         [Some("d1".into()), Some("d2".into()), Some("7".into())]
     );
-    assert_eq!(strings(&batch, "text")[0].as_deref(), Some("Storm hits the coast."));
+    assert_eq!(
+        strings(&batch, "text")[0].as_deref(),
+        Some("Storm hits the coast.")
+    );
     assert_eq!(strings(&batch, "cluster")[1].as_deref(), Some("d2"));
-    let credits = batch.column_by_name("credits").expect("credits").as_list::<i32>();
+    let credits = batch
+        .column_by_name("credits")
+        .expect("credits")
+        .as_list::<i32>();
     assert_eq!(
         credits.value(0).as_string::<i32>().value(0),
         "Source: Reuters"
@@ -258,9 +288,15 @@ fn jsonl_in_parquet_out_reads_back() {
         strings(&batch, "mixed"),
         [Some("1".into()), Some("two".into()), None]
     );
-    let k = batch.column_by_name("k").expect("k").as_primitive::<Int64Type>();
+    let k = batch
+        .column_by_name("k")
+        .expect("k")
+        .as_primitive::<Int64Type>();
     assert_eq!((k.value(0), k.value(1), k.is_null(2)), (1, 2, true));
-    let f = batch.column_by_name("f").expect("f").as_primitive::<Float64Type>();
+    let f = batch
+        .column_by_name("f")
+        .expect("f")
+        .as_primitive::<Float64Type>();
     assert_eq!((f.value(0), f.value(1)), (0.5, 2.0));
     // Nothing left beside the output but the output.
     let names: Vec<String> = std::fs::read_dir(d.path(""))
@@ -284,12 +320,22 @@ fn typed_columns() -> Vec<(&'static str, ArrayRef)> {
                 "Third one talks about yet another thing.",
             ])),
         ),
-        ("f32", arc(Float32Array::from(vec![Some(0.1), None, Some(3.5)]))),
-        ("flag", arc(BooleanArray::from(vec![Some(true), Some(false), None]))),
+        (
+            "f32",
+            arc(Float32Array::from(vec![Some(0.1), None, Some(3.5)])),
+        ),
+        (
+            "flag",
+            arc(BooleanArray::from(vec![Some(true), Some(false), None])),
+        ),
         ("day", arc(Date32Array::from(vec![0, 19_000, 20_000]))),
         (
             "ts",
-            arc(TimestampMillisecondArray::from(vec![1, 2, 1_700_000_000_123])),
+            arc(TimestampMillisecondArray::from(vec![
+                1,
+                2,
+                1_700_000_000_123,
+            ])),
         ),
         (
             "price",
@@ -320,10 +366,22 @@ fn parquet_round_trip_keeps_column_types() {
     let d = Dir::new();
     let cols = typed_columns();
     let input = RecordBatch::try_from_iter(cols.clone()).expect("batch");
-    write_parquet(&d.path("in/a/t.parquet"), cols, Compression::ZSTD(Default::default()), 2);
+    write_parquet(
+        &d.path("in/a/t.parquet"),
+        cols,
+        Compression::ZSTD(Default::default()),
+        2,
+    );
     for out in ["out.parquet", "dir/"] {
         let o = run(
-            &["strip", "--no-learn", s(&d.path("in")), "-o", s(&d.path(out)), "-q"],
+            &[
+                "strip",
+                "--no-learn",
+                s(&d.path("in")),
+                "-o",
+                s(&d.path(out)),
+                "-q",
+            ],
             b"",
         );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -362,7 +420,12 @@ fn corrupt_parquet_is_a_reject_and_other_inputs_still_come_out() {
     d.write("in/bad.parquet", b"PAR1 this is not really parquet PAR1");
     d.write("in/empty.parquet", b"");
     // A real file cut short: the footer is gone.
-    write_parquet(&d.path("tmp/cut.parquet"), typed_columns(), Compression::SNAPPY, 1);
+    write_parquet(
+        &d.path("tmp/cut.parquet"),
+        typed_columns(),
+        Compression::SNAPPY,
+        1,
+    );
     let mut cut = std::fs::read(d.path("tmp/cut.parquet")).expect("read");
     cut.truncate(cut.len() / 2);
     d.write("in/cut.parquet", &cut);
@@ -373,7 +436,9 @@ fn corrupt_parquet_is_a_reject_and_other_inputs_still_come_out() {
         vec![(
             "text",
             arc(StringArray::from(
-                (0..40).map(|i| format!("document number {i}")).collect::<Vec<_>>(),
+                (0..40)
+                    .map(|i| format!("document number {i}"))
+                    .collect::<Vec<_>>(),
             )),
         )],
         Compression::GZIP(GzipLevel::default()),
@@ -401,7 +466,12 @@ fn corrupt_parquet_is_a_reject_and_other_inputs_still_come_out() {
         ],
         b"",
     );
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let r = report(&rep);
     let rejects = json_lines(d.read("rejects.jsonl").as_bytes());
     let corrupt: Vec<&str> = rejects
@@ -409,13 +479,20 @@ fn corrupt_parquet_is_a_reject_and_other_inputs_still_come_out() {
         .filter(|r| r["reason"] == "corrupt-parquet")
         .map(|r| r["file"].as_str().unwrap_or(""))
         .collect();
-    for name in ["bad.parquet", "empty.parquet", "cut.parquet", "pages.parquet"] {
+    for name in [
+        "bad.parquet",
+        "empty.parquet",
+        "cut.parquet",
+        "pages.parquet",
+    ] {
         assert!(
             corrupt.iter().any(|f| f.ends_with(name)),
             "{name} not rejected: {rejects:?}"
         );
     }
-    assert!(rejects.iter().all(|r| r["detail"].as_str().is_some_and(|d| !d.is_empty())));
+    assert!(rejects
+        .iter()
+        .all(|r| r["detail"].as_str().is_some_and(|d| !d.is_empty())));
     let out = json_lines(d.read("out.jsonl").as_bytes());
     assert!(out.iter().any(|v| v["id"] == "g"), "{out:?}");
     // The second row group of pages.parquet is intact, but a reader cannot
@@ -430,7 +507,10 @@ fn null_missing_and_invalid_text_are_rejected() {
         &d.path("in/a.parquet"),
         vec![
             ("id", arc(StringArray::from(vec!["ok", "null-text"]))),
-            ("text", arc(StringArray::from(vec![Some("fine text"), None]))),
+            (
+                "text",
+                arc(StringArray::from(vec![Some("fine text"), None])),
+            ),
         ],
         Compression::SNAPPY,
         10,
@@ -445,7 +525,10 @@ fn null_missing_and_invalid_text_are_rejected() {
         &d.path("in/c.parquet"),
         vec![(
             "text",
-            arc(BinaryArray::from(vec![&b"binary but UTF-8"[..], b"caf\xe9"])),
+            arc(BinaryArray::from(vec![
+                &b"binary but UTF-8"[..],
+                b"caf\xe9",
+            ])),
         )],
         Compression::SNAPPY,
         10,
@@ -475,7 +558,9 @@ fn null_missing_and_invalid_text_are_rejected() {
     };
     let null = find("text-not-string");
     assert_eq!(null["line"], 2);
-    assert!(null["file"].as_str().is_some_and(|f| f.ends_with("a.parquet")));
+    assert!(null["file"]
+        .as_str()
+        .is_some_and(|f| f.ends_with("a.parquet")));
     assert!(null["detail"].as_str().is_some_and(|d| d.contains("null")));
     assert_eq!(find("missing-text")["raw"], r#"{"body":"no text column"}"#);
     let bad = find("invalid-utf8");
@@ -513,7 +598,10 @@ fn mixed_inputs_into_one_parquet_file_widen_conflicting_columns() {
     let back = read_parquet(&out);
     let schema = back.schema();
     // `n` is int32 in Parquet and a string in JSONL: JSON text in a string.
-    assert_eq!(schema.field_with_name("n").expect("n").data_type(), &DataType::Utf8);
+    assert_eq!(
+        schema.field_with_name("n").expect("n").data_type(),
+        &DataType::Utf8
+    );
     assert_eq!(strings(&back, "n"), [Some("5".into()), Some("five".into())]);
     // `ts` only gets a null from JSONL, which fits: the type is kept.
     assert_eq!(

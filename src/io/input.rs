@@ -248,6 +248,10 @@ pub fn open(file: &InputFile, counter: Arc<AtomicU64>) -> io::Result<Box<dyn Buf
     })
 }
 
+/// One row of a Parquet input: its JSON record and where it came from, or
+/// the reject it became.
+pub type ParquetRow = Result<(Vec<u8>, Source), Box<Reject>>;
+
 /// The rows of a Parquet input as JSON records (one object per row, every
 /// column a field), each with its source (`line` is the 1-based row), or
 /// the reject it became. A file that is not readable Parquet yields one
@@ -258,7 +262,7 @@ pub fn parquet_rows(
     text_field: &str,
     max: usize,
     counter: Arc<AtomicU64>,
-) -> Box<dyn Iterator<Item = Result<(Vec<u8>, Source), Box<Reject>>> + Send> {
+) -> Box<dyn Iterator<Item = ParquetRow> + Send> {
     #[cfg(feature = "parquet")]
     if let Some(path) = &file.path {
         return Box::new(super::parquet::Rows::open(

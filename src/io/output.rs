@@ -137,9 +137,9 @@ impl Sink {
             return Ok(Sink::Jsonl(AtomicFile::create(path)?));
         }
         #[cfg(feature = "parquet")]
-        return Ok(Sink::Parquet(Box::new(super::parquet::ParquetSink::create(
-            path,
-        )?)));
+        return Ok(Sink::Parquet(Box::new(
+            super::parquet::ParquetSink::create(path)?,
+        )));
         #[cfg(not(feature = "parquet"))]
         Err(Error::config(format!(
             "{}: scour was built without the `parquet` feature",

@@ -44,6 +44,7 @@
 //! [`ParquetSink::commit`]: batches of staged rows -> Arrow arrays -> row
 //! groups, into an [`AtomicFile`] renamed into place when complete.
 
+use super::input::ParquetRow as RowResult;
 use super::output::AtomicFile;
 use crate::document::{Document, Meta, Source};
 use crate::error::{Error, Result};
@@ -74,10 +75,6 @@ use std::sync::Arc;
 /// Rows decoded at a time from a file: large enough that per-batch costs
 /// vanish, small enough that a batch of long documents stays a few MB.
 pub const READ_BATCH_ROWS: usize = 1024;
-
-/// One row of a Parquet input: its JSON record and where it came from, or
-/// the reject it became.
-pub type RowResult = std::result::Result<(Vec<u8>, Source), Box<Reject>>;
 
 /// The rows of one Parquet file, as JSON records (see the module docs).
 /// Problems become rejects: a file that is not readable Parquet one
@@ -121,26 +118,39 @@ impl Rows {
             counted: 0,
         };
         let opened = File::open(path)
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                (
+                    "corrupt-parquet",
+                    format!("not a readable Parquet file: {e}"),
+                )
+            })
             .and_then(|f| {
                 rows.file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
-                guard(|| ParquetRecordBatchReaderBuilder::try_new(f))
+                guard(|| ParquetRecordBatchReaderBuilder::try_new(f)).map_err(|e| {
+                    (
+                        "corrupt-parquet",
+                        format!("not a readable Parquet file: {e}"),
+                    )
+                })
             })
             .and_then(|b| {
+                if let Some(detail) = unsupported_codec(b.metadata()) {
+                    return Err(("unsupported-parquet", detail));
+                }
                 rows.total_rows =
                     u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0);
-                guard(|| b.with_batch_size(READ_BATCH_ROWS).build())
+                guard(|| b.with_batch_size(READ_BATCH_ROWS).build()).map_err(|e| {
+                    (
+                        "corrupt-parquet",
+                        format!("not a readable Parquet file: {e}"),
+                    )
+                })
             });
         match opened {
             Ok(reader) => rows.reader = Some(reader),
-            Err(e) => {
+            Err((reason, detail)) => {
                 let src = rows.source(None);
-                let mut r = Reject::new(
-                    &src,
-                    "corrupt-parquet",
-                    format!("not a readable Parquet file: {e}"),
-                    b"",
-                );
+                let mut r = Reject::new(&src, reason, detail, b"");
                 r.raw = None;
                 rows.pending.push_back(Err(Box::new(r)));
                 rows.count_progress(true);
@@ -280,6 +290,26 @@ impl Iterator for Rows {
     }
 }
 
+/// The first column chunk compressed with a codec this build does not
+/// read (lz4, brotli, lzo), as a message; checked before reading so that
+/// such a file is one clear reject rather than a decoder error.
+fn unsupported_codec(meta: &parquet::file::metadata::ParquetMetaData) -> Option<String> {
+    meta.row_groups()
+        .iter()
+        .flat_map(|rg| rg.columns())
+        .find_map(|c| match c.compression() {
+            Compression::UNCOMPRESSED
+            | Compression::SNAPPY
+            | Compression::GZIP(_)
+            | Compression::ZSTD(_) => None,
+            other => Some(format!(
+                "column `{}` is compressed with {other}, which scour does not read \
+                 (it reads uncompressed, snappy, gzip and zstd files)",
+                c.column_path().string()
+            )),
+        })
+}
+
 /// Runs a step of the Parquet decoder, turning a panic on malformed input
 /// into an error, so that a hostile file costs a reject, not the run.
 fn guard<T, E: fmt::Display>(
@@ -301,14 +331,12 @@ fn guard<T, E: fmt::Display>(
 /// Writes a batch as JSON lines, nulls included, so that every row has
 /// every column.
 fn encode_rows(batch: &RecordBatch) -> std::result::Result<Vec<u8>, ArrowError> {
-    let mut buf = Vec::new();
     let mut w = arrow_json::WriterBuilder::new()
         .with_explicit_nulls(true)
-        .build::<_, LineDelimited>(&mut buf);
+        .build::<_, LineDelimited>(Vec::new());
     w.write(batch)?;
     w.finish()?;
-    drop(w);
-    Ok(buf)
+    Ok(w.into_inner())
 }
 
 /// Makes every column of `batch` one the JSON writer can write; the text
@@ -420,15 +448,15 @@ fn normalize(col: ArrayRef) -> ArrayRef {
 fn display(col: &ArrayRef) -> ArrayRef {
     let nulls = col.logical_nulls();
     let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
-    let strings: StringArray = match ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default())
-    {
-        Ok(f) => (0..col.len())
-            .map(|i| (!is_null(i)).then(|| f.value(i).to_string()))
-            .collect(),
-        Err(e) => (0..col.len())
-            .map(|i| (!is_null(i)).then(|| format!("<{e}>")))
-            .collect(),
-    };
+    let strings: StringArray =
+        match ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default()) {
+            Ok(f) => (0..col.len())
+                .map(|i| (!is_null(i)).then(|| f.value(i).to_string()))
+                .collect(),
+            Err(e) => (0..col.len())
+                .map(|i| (!is_null(i)).then(|| format!("<{e}>")))
+                .collect(),
+        };
     Arc::new(strings)
 }
 
@@ -546,9 +574,7 @@ impl ColType {
             ColType::Int => DataType::Int64,
             ColType::Float => DataType::Float64,
             ColType::Str | ColType::JsonText => DataType::Utf8,
-            ColType::StrList => {
-                DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
-            }
+            ColType::StrList => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
         }
     }
 }
@@ -613,7 +639,8 @@ impl ParquetSink {
     /// added), from which the row is taken.
     pub fn write(&mut self, doc: &Document, line: &[u8]) -> Result<()> {
         let line = std::str::from_utf8(line).map_err(|e| self.err(e))?;
-        let pairs = parse_pairs(line).map_err(|e| self.err(format!("record not an object: {e}")))?;
+        let pairs =
+            parse_pairs(line).map_err(|e| self.err(format!("record not an object: {e}")))?;
         // The JSONL writer writes a record with its own fields; anything
         // else as the id field then the text field.
         let (text_key, id_first) = match &doc.meta {
@@ -701,7 +728,8 @@ impl ParquetSink {
     fn stage(&mut self, col: usize, tag: u8, bytes: &[u8], kind: u8, typed: Option<DataType>) {
         self.row.extend_from_slice(&(col as u32).to_le_bytes());
         self.row.push(tag);
-        self.row.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        self.row
+            .extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         self.row.extend_from_slice(bytes);
         let Some(c) = self.columns.get_mut(col) else {
             return;
@@ -753,7 +781,9 @@ impl ParquetSink {
             // A typed column whose values do not decode (which the types
             // allowed by `decodable` should never see) falls back to the
             // inferred type rather than failing the run.
-            staging.seek(SeekFrom::Start(0)).map_err(|e| Error::io(&path, e))?;
+            staging
+                .seek(SeekFrom::Start(0))
+                .map_err(|e| Error::io(&path, e))?;
             let mut reader = BufReader::with_capacity(1 << 20, &staging);
             let mut batch = Vec::new();
             while read_batch(&mut reader, &mut batch).map_err(|e| Error::io(&path, e))? {
@@ -772,7 +802,10 @@ impl ParquetSink {
             order
                 .iter()
                 .map(|&i| {
-                    let t = types[i].as_ref().map(ColType::data_type).unwrap_or(DataType::Utf8);
+                    let t = types[i]
+                        .as_ref()
+                        .map(ColType::data_type)
+                        .unwrap_or(DataType::Utf8);
                     Field::new(columns[i].name.as_str(), t, true)
                 })
                 .collect::<Vec<_>>(),
@@ -785,7 +818,9 @@ impl ParquetSink {
         // would copy whole documents into the footer).
         let text_col = ColumnPath::from(columns[TEXT].name.as_str());
         let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| err(&e))?))
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(3).map_err(|e| err(&e))?,
+            ))
             .set_max_row_group_size(ROW_GROUP_ROWS)
             .set_statistics_truncate_length(Some(64))
             .set_column_dictionary_enabled(text_col.clone(), false)
@@ -793,7 +828,9 @@ impl ParquetSink {
             .build();
         let mut writer =
             ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(|e| err(&e))?;
-        staging.seek(SeekFrom::Start(0)).map_err(|e| Error::io(&path, e))?;
+        staging
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(&path, e))?;
         let mut reader = BufReader::with_capacity(1 << 20, &staging);
         let mut batch = Vec::new();
         while read_batch(&mut reader, &mut batch).map_err(|e| Error::io(&path, e))? {
@@ -1052,7 +1089,7 @@ mod tests {
     use arrow_array::types::Int64Type;
     use arrow_array::{
         BooleanArray, Date32Array, Decimal128Array, Float32Array, Int32Array, ListArray,
-        StructArray, TimestampMillisecondArray, TimestampMicrosecondArray, UInt64Array,
+        StructArray, TimestampMicrosecondArray, TimestampMillisecondArray, UInt64Array,
     };
 
     fn round_trip(col: ArrayRef) {
@@ -1078,10 +1115,26 @@ mod tests {
     fn typed_columns_survive_json() {
         round_trip(Arc::new(Int32Array::from(vec![Some(1), None, Some(-7)])));
         round_trip(Arc::new(UInt64Array::from(vec![u64::MAX, 0])));
-        round_trip(Arc::new(Float32Array::from(vec![Some(0.1), None, Some(-2.5e10)])));
-        round_trip(Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])));
-        round_trip(Arc::new(StringArray::from(vec![Some("a\n\"b\""), None, Some("é")])));
-        round_trip(Arc::new(Date32Array::from(vec![Some(0), Some(19_000), None])));
+        round_trip(Arc::new(Float32Array::from(vec![
+            Some(0.1),
+            None,
+            Some(-2.5e10),
+        ])));
+        round_trip(Arc::new(BooleanArray::from(vec![
+            Some(true),
+            None,
+            Some(false),
+        ])));
+        round_trip(Arc::new(StringArray::from(vec![
+            Some("a\n\"b\""),
+            None,
+            Some("é"),
+        ])));
+        round_trip(Arc::new(Date32Array::from(vec![
+            Some(0),
+            Some(19_000),
+            None,
+        ])));
         round_trip(Arc::new(TimestampMillisecondArray::from(vec![
             Some(1_700_000_000_123),
             None,
