@@ -3,13 +3,14 @@
 //! The pipeline, one module per stage, in the order a document meets them:
 //!
 //! ```text
-//! io::input      files, folders, stdin; .txt = one document, .jsonl(.gz/.zst) = one per line
+//! io::input      files, folders, stdin; .txt = one document, .jsonl(.gz/.zst) = one per line,
+//!                .parquet = one per row (feature `parquet`)
 //! decode         bytes -> UTF-8 (BOM, UTF-16, legacy code pages via encoding_rs + chardetng)
 //! mojibake       repair UTF-8 that was decoded as Windows-1252 / Latin-1 / MacRoman / ...
 //! normalize      line endings, trailing whitespace, blank-line runs
 //! boilerplate    rule families, in-document repeats, lines learned from the corpus
 //! dedup          exact hash, shingles -> MinHash -> LSH buckets -> verified clusters
-//! io::output     JSONL (plain/gz/zst) or a mirrored folder, written atomically
+//! io::output     JSONL (plain/gz/zst), Parquet or a mirrored folder, written atomically
 //! report         counters per stage and pass; every document accounted for
 //! ```
 //!

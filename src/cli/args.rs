@@ -80,16 +80,20 @@ pub struct DedupArgs {
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Input files and folders (walked recursively in sorted order; hidden
-    /// entries and README files skipped). `.jsonl`/`.ndjson` (optionally `.gz`/`.zst`) hold one
-    /// JSON object per line; any other file is one document whose id is its
-    /// path relative to the folder given. None or `-`: JSONL on standard input.
+    /// entries and README files skipped). `.jsonl`/`.ndjson` (optionally
+    /// `.gz`/`.zst`) hold one JSON object per line; `.parquet` files one
+    /// document per row (every column but the text passed through); any
+    /// other file is one document whose id is its path relative to the
+    /// folder given. None or `-`: JSONL on standard input.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output: a `.jsonl` file (`.jsonl.gz`, `.jsonl.zst` compress it), or a
-    /// folder (an existing one, or a path ending in `/`) that mirrors the
-    /// input tree: `.txt` inputs become cleaned `.txt` files, JSONL inputs
-    /// JSONL files. Default: JSONL on standard output. Files are written
+    /// Output: a `.jsonl` file (`.jsonl.gz`, `.jsonl.zst` compress it), a
+    /// `.parquet` file (zstd; columns `id`, the text, `credits`, `cluster`,
+    /// `similarity`, then the other fields), or a folder (an existing one,
+    /// or a path ending in `/`) that mirrors the input tree: `.txt` inputs
+    /// become cleaned `.txt` files, JSONL inputs JSONL files, Parquet inputs
+    /// Parquet files. Default: JSONL on standard output. Files are written
     /// under a temporary name and renamed when complete.
     #[arg(short, long, value_name = "OUTPUT")]
     pub output: Option<PathBuf>,
@@ -98,11 +102,12 @@ pub struct CommonArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// JSON field that holds the text.
+    /// JSON field (Parquet column) that holds the text.
     #[arg(long, value_name = "NAME", default_value = "text")]
     pub text_field: String,
 
-    /// JSON field that holds the id (records without one get `FILE:LINE`).
+    /// JSON field (Parquet column) that holds the id (records without one
+    /// get `FILE:LINE`; Parquet rows `FILE:ROW`).
     #[arg(long, value_name = "NAME", default_value = "id")]
     pub id_field: String,
 
