@@ -1,9 +1,10 @@
 //! Parquet files (cargo feature `parquet`): rows in as JSON records,
 //! documents out as a table.
 //!
-//! **Reading.** One row is one document. A file is read [`READ_BATCH_ROWS`]
-//! rows at a time (the reader decodes a row group page by page, so memory
-//! follows the batch, not the file or the row group). Each batch is written
+//! **Reading.** One row is one document. A file is read at most
+//! [`READ_BATCH_ROWS`] rows at a time, fewer when its rows are long (about
+//! 16 MB of uncompressed data per batch); the reader decodes a row group
+//! page by page, so memory follows the batch, not the file or row group. Each batch is written
 //! as JSON lines by arrow-json, one object per row with every column in
 //! schema order and nulls written as `null`, and each line goes down the
 //! JSONL record path: the same parse, rejects, `--max-doc-bytes` and default
@@ -72,9 +73,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Rows decoded at a time from a file: large enough that per-batch costs
-/// vanish, small enough that a batch of long documents stays a few MB.
+/// Most rows decoded at a time from a file: enough that per-batch costs
+/// vanish.
 pub const READ_BATCH_ROWS: usize = 1024;
+
+/// Uncompressed bytes a batch aims at (as the JSONL reader's batches), so
+/// that a file of long documents is read fewer rows at a time.
+const READ_BATCH_BYTES: u64 = 16 << 20;
 
 /// The rows of one Parquet file, as JSON records (see the module docs).
 /// Problems become rejects: a file that is not readable Parquet one
@@ -139,7 +144,15 @@ impl Rows {
                 }
                 rows.total_rows =
                     u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0);
-                guard(|| b.with_batch_size(READ_BATCH_ROWS).build()).map_err(|e| {
+                let bytes: u64 = b
+                    .metadata()
+                    .row_groups()
+                    .iter()
+                    .map(|rg| u64::try_from(rg.total_byte_size()).unwrap_or(0))
+                    .sum();
+                let per_row = (bytes / rows.total_rows.max(1)).max(1);
+                let batch = (READ_BATCH_BYTES / per_row).clamp(1, READ_BATCH_ROWS as u64);
+                guard(|| b.with_batch_size(batch as usize).build()).map_err(|e| {
                     (
                         "corrupt-parquet",
                         format!("not a readable Parquet file: {e}"),
@@ -887,14 +900,18 @@ fn split_cells(rows: &[Vec<u8>], n_columns: usize) -> Vec<Vec<Cell<'_>>> {
             let tag = rest[4];
             let mut len = [0u8; 8];
             len.copy_from_slice(&rest[5..13]);
-            let len = u64::from_le_bytes(len) as usize;
-            let Some(value) = rest.get(13..13 + len) else {
+            let end = usize::try_from(u64::from_le_bytes(len))
+                .ok()
+                .and_then(|len| len.checked_add(13));
+            let Some((value, tail)) =
+                end.and_then(|end| Some((rest.get(13..end)?, rest.get(end..)?)))
+            else {
                 break;
             };
             if let Some(slot) = cells.get_mut(col).and_then(|c| c.get_mut(r)) {
                 *slot = Some((tag, value));
             }
-            rest = &rest[13 + len..];
+            rest = tail;
         }
     }
     cells
