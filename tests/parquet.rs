@@ -495,9 +495,25 @@ fn corrupt_parquet_is_a_reject_and_other_inputs_still_come_out() {
         .all(|r| r["detail"].as_str().is_some_and(|d| !d.is_empty())));
     let out = json_lines(d.read("out.jsonl").as_bytes());
     assert!(out.iter().any(|v| v["id"] == "g"), "{out:?}");
-    // The second row group of pages.parquet is intact, but a reader cannot
-    // trust what follows a damaged page: the rest of the file is skipped.
-    assert_eq!(r["rejects_by_reason"]["corrupt-parquet"], 4);
+    // pages.parquet: each row of the damaged first row group is a reject
+    // with its row number; the second row group is read as usual.
+    let lost: Vec<u64> = rejects
+        .iter()
+        .filter(|r| {
+            r["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("pages.parquet"))
+        })
+        .map(|r| r["line"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(lost, (1..=20).collect::<Vec<u64>>());
+    let texts: Vec<&str> = out.iter().filter_map(|v| v["text"].as_str()).collect();
+    for i in 20..40 {
+        let want = format!("document number {i}");
+        assert!(texts.contains(&want.as_str()), "{want} missing");
+    }
+    assert_eq!(r["rejects_by_reason"]["corrupt-parquet"], 3 + 20);
+    assert_eq!(r["docs_in"], 3 + 20 + 20 + 1);
 }
 
 #[test]

@@ -254,8 +254,9 @@ pub type ParquetRow = Result<(Vec<u8>, Source), Box<Reject>>;
 
 /// The rows of a Parquet input as JSON records (one object per row, every
 /// column a field), each with its source (`line` is the 1-based row), or
-/// the reject it became. A file that is not readable Parquet yields one
-/// `corrupt-parquet` reject; built without the `parquet` feature, every
+/// the reject it became. A file whose footer cannot be read yields one
+/// `corrupt-parquet` reject, a damaged row group one per row; built without
+/// the `parquet` feature, every
 /// Parquet input yields one `unsupported-format` reject.
 pub fn parquet_rows(
     file: &InputFile,

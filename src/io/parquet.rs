@@ -58,7 +58,10 @@ use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, StringArray}
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_json::writer::LineDelimited;
 use arrow_schema::{ArrowError, DataType, Field, Schema};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -77,20 +80,38 @@ use std::sync::Arc;
 /// vanish.
 pub const READ_BATCH_ROWS: usize = 1024;
 
+/// Rows of a damaged row group beyond which they are one reject, not one
+/// each: the number comes from the footer, which a hostile file controls.
+const LOST_ROWS_MAX: u64 = 1 << 20;
+
 /// Uncompressed bytes a batch aims at (as the JSONL reader's batches), so
 /// that a file of long documents is read fewer rows at a time.
 const READ_BATCH_BYTES: u64 = 16 << 20;
 
 /// The rows of one Parquet file, as JSON records (see the module docs).
-/// Problems become rejects: a file that is not readable Parquet one
-/// `corrupt-parquet` reject; a row group that fails to decode one
-/// `corrupt-parquet` reject, after which the rest of the file is skipped.
+///
+/// Row groups are read one after the other, each with a reader of its own,
+/// so that a damaged row group costs its rows and not the rest of the file.
+/// Problems become rejects: a file whose footer cannot be read is one
+/// `corrupt-parquet` reject (its rows are unknown); each row of a row group
+/// that fails to decode is a `corrupt-parquet` reject with its row number
+/// (up to [`LOST_ROWS_MAX`] per row group, beyond which the group is one
+/// reject), so every row the footer announces is accounted for.
 pub struct Rows {
+    /// The open file and its footer, once read.
+    input: Option<(File, ArrowReaderMetadata)>,
+    batch_rows: usize,
+    /// The next row group to open.
+    group: usize,
+    /// The row count at the end of the current row group.
+    group_end: u64,
     reader: Option<ParquetRecordBatchReader>,
+    /// Rows of a damaged row group still to reject: up to `group_end`.
+    lost: Option<Arc<str>>,
     file: Arc<str>,
     text_field: String,
     max: usize,
-    /// Rows read so far; the next row's 1-based number is `row + 1`.
+    /// Rows done so far; the next row's 1-based number is `row + 1`.
     row: u64,
     pending: VecDeque<RowResult>,
     counter: Arc<AtomicU64>,
@@ -111,7 +132,12 @@ impl Rows {
         counter: Arc<AtomicU64>,
     ) -> Rows {
         let mut rows = Rows {
+            input: None,
+            batch_rows: READ_BATCH_ROWS,
+            group: 0,
+            group_end: 0,
             reader: None,
+            lost: None,
             file,
             text_field: text_field.to_owned(),
             max,
@@ -122,45 +148,38 @@ impl Rows {
             total_rows: 0,
             counted: 0,
         };
+        let unreadable = |e: String| {
+            (
+                "corrupt-parquet",
+                format!("not a readable Parquet file: {e}"),
+            )
+        };
         let opened = File::open(path)
-            .map_err(|e| {
-                (
-                    "corrupt-parquet",
-                    format!("not a readable Parquet file: {e}"),
-                )
-            })
+            .map_err(|e| unreadable(e.to_string()))
             .and_then(|f| {
                 rows.file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
-                guard(|| ParquetRecordBatchReaderBuilder::try_new(f)).map_err(|e| {
-                    (
-                        "corrupt-parquet",
-                        format!("not a readable Parquet file: {e}"),
-                    )
-                })
+                let meta = guard(|| ArrowReaderMetadata::load(&f, ArrowReaderOptions::default()))
+                    .map_err(unreadable)?;
+                Ok((f, meta))
             })
-            .and_then(|b| {
-                if let Some(detail) = unsupported_codec(b.metadata()) {
-                    return Err(("unsupported-parquet", detail));
-                }
-                rows.total_rows =
-                    u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0);
-                let bytes: u64 = b
-                    .metadata()
+            .and_then(|(f, meta)| match unsupported_codec(meta.metadata()) {
+                Some(detail) => Err(("unsupported-parquet", detail)),
+                None => Ok((f, meta)),
+            });
+        match opened {
+            Ok((f, meta)) => {
+                let m = meta.metadata();
+                rows.total_rows = u64::try_from(m.file_metadata().num_rows()).unwrap_or(0);
+                let bytes: u64 = m
                     .row_groups()
                     .iter()
                     .map(|rg| u64::try_from(rg.total_byte_size()).unwrap_or(0))
                     .sum();
                 let per_row = (bytes / rows.total_rows.max(1)).max(1);
-                let batch = (READ_BATCH_BYTES / per_row).clamp(1, READ_BATCH_ROWS as u64);
-                guard(|| b.with_batch_size(batch as usize).build()).map_err(|e| {
-                    (
-                        "corrupt-parquet",
-                        format!("not a readable Parquet file: {e}"),
-                    )
-                })
-            });
-        match opened {
-            Ok(reader) => rows.reader = Some(reader),
+                rows.batch_rows =
+                    (READ_BATCH_BYTES / per_row).clamp(1, READ_BATCH_ROWS as u64) as usize;
+                rows.input = Some((f, meta));
+            }
             Err((reason, detail)) => {
                 let src = rows.source(None);
                 let mut r = Reject::new(&src, reason, detail, b"");
@@ -170,6 +189,60 @@ impl Rows {
             }
         }
         rows
+    }
+
+    /// Opens a reader on the next row group; `false` when there is none.
+    fn next_group(&mut self) -> bool {
+        let Some((f, meta)) = &self.input else {
+            return false;
+        };
+        let g = self.group;
+        let Some(rg) = meta.metadata().row_groups().get(g) else {
+            self.input = None;
+            self.count_progress(true);
+            return false;
+        };
+        self.group += 1;
+        self.group_end = self.row + u64::try_from(rg.num_rows()).unwrap_or(0);
+        let opened = f.try_clone().map_err(|e| e.to_string()).and_then(|f| {
+            guard(|| {
+                ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone())
+                    .with_batch_size(self.batch_rows)
+                    .with_row_groups(vec![g])
+                    .build()
+            })
+        });
+        match opened {
+            Ok(reader) => self.reader = Some(reader),
+            Err(e) => self.lose_group(g, &e),
+        }
+        true
+    }
+
+    /// The rest of row group `g` cannot be read: its remaining rows become
+    /// rejects.
+    fn lose_group(&mut self, g: usize, why: &str) {
+        self.reader = None;
+        let why = format!(
+            "row group {g} (rows up to {}) cannot be decoded: {why}",
+            self.group_end
+        );
+        let left = self.group_end.saturating_sub(self.row);
+        if left > LOST_ROWS_MAX {
+            // The count comes from the (maybe hostile) footer: one reject.
+            let src = self.source(Some(self.row + 1));
+            let mut r = Reject::new(
+                &src,
+                "corrupt-parquet",
+                format!("{why}; its {left} rows are one reject"),
+                b"",
+            );
+            r.raw = None;
+            self.pending.push_back(Err(Box::new(r)));
+            self.row = self.group_end;
+        } else {
+            self.lost = Some(Arc::from(why));
+        }
     }
 
     fn source(&self, row: Option<u64>) -> Source {
@@ -275,28 +348,36 @@ impl Iterator for Rows {
             if let Some(item) = self.pending.pop_front() {
                 return Some(item);
             }
-            let reader = self.reader.as_mut()?;
+            if let Some(why) = &self.lost {
+                if self.row < self.group_end {
+                    self.row += 1;
+                    let src = self.source(Some(self.row));
+                    let mut r = Reject::new(&src, "corrupt-parquet", why.to_string(), b"");
+                    r.raw = None;
+                    return Some(Err(Box::new(r)));
+                }
+                self.lost = None;
+                self.count_progress(false);
+            }
+            let Some(reader) = self.reader.as_mut() else {
+                if self.next_group() {
+                    continue;
+                }
+                return None;
+            };
             match guard(|| reader.next().transpose()).transpose() {
                 None => {
                     self.reader = None;
-                    self.count_progress(true);
+                    if self.row < self.group_end {
+                        let g = self.group - 1;
+                        let why = format!("it ended after row {}", self.row);
+                        self.lose_group(g, &why);
+                    }
                 }
                 Some(Ok(batch)) => self.push_batch(batch),
                 Some(Err(e)) => {
-                    self.reader = None;
-                    let src = self.source(Some(self.row + 1));
-                    let mut r = Reject::new(
-                        &src,
-                        "corrupt-parquet",
-                        format!(
-                            "cannot read row {} or later: {e}; the rest of the file is skipped",
-                            self.row + 1
-                        ),
-                        b"",
-                    );
-                    r.raw = None;
-                    self.pending.push_back(Err(Box::new(r)));
-                    self.count_progress(true);
+                    let g = self.group - 1;
+                    self.lose_group(g, &e);
                 }
             }
         }
