@@ -40,7 +40,7 @@ mod learn;
 mod repeats;
 mod rules;
 
-pub use learn::{Learned, LearnedLine, LineCounts};
+pub use learn::{Learned, LearnedLine, LineCounts, LineUsage};
 
 use serde::Serialize;
 use std::cell::RefCell;
@@ -98,7 +98,8 @@ impl Default for StripConfig {
 }
 
 /// Counters of the strip stage, summed over documents.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct StripStats {
     /// Documents that lost at least one line.
     pub docs_changed: u64,
