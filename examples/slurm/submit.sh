@@ -68,7 +68,6 @@ for line in "${stages[@]}"; do
     [[ -z $prev ]] || opts+=(--dependency="afterok:$prev" --kill-on-invalid-dep=yes)
     wait_opts=()
     [[ ${SCOUR_WAIT:-} != 1 || $n != "$last" ]] || wait_opts=(--wait)
-    echo "submit.sh: stage $name: $tasks task(s)" >&2
     code=0
     id=$(sbatch "${opts[@]}" "${sbatch_args[@]}" "${wait_opts[@]}" "$here/task.sh" "$scour" "$work" "$name") || code=$?
     if [[ ${#wait_opts[@]} == 0 && $code != 0 ]]; then
@@ -76,7 +75,7 @@ for line in "${stages[@]}"; do
     fi
     # --parsable prints "JOBID" or "JOBID;CLUSTER".
     id=${id%%;*}
-    echo "submit.sh: stage $name: job $id" >&2
+    echo "submit.sh: stage $name ($tasks task(s)): job $id" >&2
     prev=$id
 done
 

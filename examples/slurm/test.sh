@@ -101,15 +101,19 @@ in=$scour_root/corpus
 expected=0
 "$SCOUR" run "$in" -o "$tmp/expected.jsonl" -q || expected=$?
 code=0
-SCOUR="$tmp/bin/flaky-scour" SCOUR_WORK=$tmp/work2 "$here/submit.sh" "$in" -o "$tmp/resumed.jsonl" >/dev/null || code=$?
-((code == 2)) || fail "a failed task: submit.sh exit $code, expected 2"
+SCOUR="$tmp/bin/flaky-scour" SCOUR_WORK=$tmp/work2 "$here/submit.sh" "$in" -o "$tmp/resumed.jsonl" \
+    >/dev/null 2>"$tmp/failed.log" || code=$?
+((code == 2)) || { cat "$tmp/failed.log" >&2; fail "a failed task: submit.sh exit $code, expected 2"; }
+grep -q 'to resume, rerun the same command with SCOUR_WORK=' "$tmp/failed.log" || fail "no resume hint"
 [[ ! -e $tmp/resumed.jsonl ]] || fail "a failed run wrote the output"
 grep -q 'failing on purpose' "$tmp/work2/slurm/sign-1.out" || fail "the failing task's log"
 [[ $(tail -n 1 "$FAKE_SLURM/calls") == *" finish" ]] || fail "the later stages were not submitted"
 [[ ! -e $tmp/work2/slurm/bands-0.out ]] || fail "a stage after the failed one ran"
 rm "$FLAKY_FILE"
 code=0
-SCOUR="$tmp/bin/flaky-scour" SCOUR_WORK=$tmp/work2 "$here/submit.sh" "$in" -o "$tmp/resumed.jsonl" >/dev/null || code=$?
+SCOUR="$tmp/bin/flaky-scour" SCOUR_WORK=$tmp/work2 "$here/submit.sh" "$in" -o "$tmp/resumed.jsonl" \
+    >/dev/null 2>"$tmp/resumed.log" || code=$?
+((code == expected)) || cat "$tmp/resumed.log" >&2
 ((code == expected)) || fail "resumed run: exit $code, scour run: $expected"
 cmp "$tmp/expected.jsonl" "$tmp/resumed.jsonl" || fail "the resumed run's output differs from scour run's"
 echo "slurm test: a failed task stops the run; rerunning resumes it to the same bytes" >&2
