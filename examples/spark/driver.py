@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 
 # Characters of a task's output sent back to the driver: enough for scour's
 # error message, small enough for thousands of tasks.
@@ -87,15 +88,21 @@ def spark_session(master):
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("scour")
-    connect = bool(os.environ.get("SPARK_REMOTE"))
+    remote = os.environ.get("SPARK_REMOTE", "")
+    connect = bool(remote)
     if not connect:
-        # Static settings: only a classic session may set them.
-        builder = (
-            builder.master(master)
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
+        builder = builder.master(master)
+    if not connect or remote.startswith("local"):
+        # Static settings: only a session that starts its own Spark may set
+        # them (a classic one, or a local Spark Connect server).
+        builder = builder.config("spark.ui.enabled", "false").config(
+            "spark.ui.showConsoleProgress", "false"
         )
-    spark = builder.getOrCreate()
+    with warnings.catch_warnings():
+        # A local Connect server starts with them, then the client tries
+        # to set them again at run time, which Spark refuses with a warning.
+        warnings.filterwarnings("ignore", message="Failed to set spark.ui")
+        spark = builder.getOrCreate()
     if not connect:
         spark.sparkContext.setLogLevel(os.environ.get("SCOUR_SPARK_LOG_LEVEL", "ERROR"))
     return spark

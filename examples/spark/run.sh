@@ -10,7 +10,9 @@
 #   SCOUR          scour binary (default: target/release/scour, under
 #                  $CARGO_TARGET_DIR if set); its path must work on every executor
 #   PYTHON         Python with pyspark (default: python3)
-#   SPARK_MASTER   master URL (default: local[2]); SPARK_REMOTE (Spark Connect) wins
+#   SPARK_MASTER   master URL (default: local[2])
+#   SPARK_REMOTE   Spark Connect URL instead (sc://HOST:PORT, or local[N] for a
+#                  Connect server started here); wins over SPARK_MASTER
 #   SCOUR_WORK     work folder (default: a temporary folder, removed after a
 #                  successful run; required with a non-local master)
 #   SCOUR_SHARDS   shards (default: 2 per core of a local master, else 32)
@@ -34,14 +36,14 @@ master=${SPARK_MASTER:-local[2]}
 
 # A local master runs on this machine: its cores are known and a temporary
 # work folder is seen by every task. Anything else is a real cluster.
+# SPARK_REMOTE=local[N] is a Spark Connect server that pyspark starts here.
+cluster=${SPARK_REMOTE:-$master}
 where=shared shards=32
-if [[ -n ${SPARK_REMOTE:-} ]]; then
-    : # Spark Connect: the cluster is elsewhere
-elif [[ $master == local ]]; then
+if [[ $cluster == local ]]; then
     where=local shards=2
-elif [[ $master =~ ^local\[([0-9]+)(,[0-9]+)?\]$ ]]; then
+elif [[ $cluster =~ ^local\[([0-9]+)(,[0-9]+)?\]$ ]]; then
     where=local shards=$((2 * BASH_REMATCH[1]))
-elif [[ $master =~ ^local\[\*(,[0-9]+)?\]$ ]]; then
+elif [[ $cluster =~ ^local\[\*(,[0-9]+)?\]$ ]]; then
     where=local shards=$((2 * $(cpu_count)))
 fi
 if [[ $where == local ]]; then
