@@ -245,7 +245,9 @@ impl Report {
             st.fix.get_or_insert_with(Default::default).merge(f);
         }
         if let Some(n) = &o.normalize {
-            st.normalize.get_or_insert_with(Default::default).docs_changed += n.docs_changed;
+            st.normalize
+                .get_or_insert_with(Default::default)
+                .docs_changed += n.docs_changed;
         }
         if let Some(s) = &o.strip {
             st.strip.get_or_insert_with(Default::default).merge(s);

@@ -328,7 +328,10 @@ impl Index {
         self.finish(cluster::cluster)
     }
 
-    fn finish(self, run: impl FnOnce(&cluster::Table, cluster::Verify) -> cluster::Outcome) -> Clusters {
+    fn finish(
+        self,
+        run: impl FnOnce(&cluster::Table, cluster::Verify) -> cluster::Outcome,
+    ) -> Clusters {
         let verify = self.verify.unwrap_or(cluster::Verify {
             threshold: DedupConfig::default().threshold,
             containment: None,
@@ -440,13 +443,20 @@ impl Index {
     /// Reads the parts written by [`Index::write_part`], in order, as one
     /// index (document numbers continue from part to part), with the
     /// columns `columns` (others left empty).
-    pub fn read_parts(config: &DedupConfig, dirs: &[PathBuf], columns: &Columns) -> io::Result<Index> {
+    pub fn read_parts(
+        config: &DedupConfig,
+        dirs: &[PathBuf],
+        columns: &Columns,
+    ) -> io::Result<Index> {
         let mut index = Index::new(config);
         let t = &mut index.table;
         let bad = |what: &str, dir: &Path| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("{}: {what} does not match these dedup settings", dir.display()),
+                format!(
+                    "{}: {what} does not match these dedup settings",
+                    dir.display()
+                ),
             )
         };
         for dir in dirs {
@@ -500,8 +510,10 @@ impl Index {
                     }
                     let mut buf = vec![0u8; 2 * n * t.k];
                     r.read_exact(&mut buf)?;
-                    t.sketch
-                        .extend(buf.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])));
+                    t.sketch.extend(
+                        buf.chunks_exact(2)
+                            .map(|b| u16::from_le_bytes([b[0], b[1]])),
+                    );
                 }
             }
         }

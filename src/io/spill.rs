@@ -37,7 +37,7 @@ impl SpillWriter {
     }
 
     /// Creates a named spill file at `path` (a sharded run keeps it between
-    /// tasks; see [`crate::shard`]).
+    /// tasks; see [`crate::pipeline::shard`]).
     pub fn create_at(path: &Path) -> io::Result<SpillWriter> {
         let file = File::create(path)?;
         Ok(SpillWriter {

@@ -16,6 +16,9 @@
 //! therefore the same for one thread and many. Only the spill file and the
 //! compact dedup index outlive a batch, so memory does not grow with the
 //! size of the text.
+//!
+//! [`shard`] runs the same passes as separate tasks (per shard of the
+//! input files, with files between them) for Spark, Ray or Slurm.
 
 pub mod shard;
 

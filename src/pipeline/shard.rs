@@ -47,8 +47,7 @@
 //! order by a scour task, and needs no schema or decoding step.
 
 use super::{
-    first_pass, sign_pass, write_pass, ClusterLookup, Progress, Sidecars, Source_,
-    Stages,
+    first_pass, sign_pass, write_pass, ClusterLookup, Progress, Sidecars, Source_, Stages,
 };
 use crate::boilerplate::{Learned, LineCounts, LineUsage};
 use crate::dedup::{Columns, DedupConfig, Index};
@@ -240,7 +239,10 @@ pub fn settings_hash(
         text += &format!("file {} {}\n", f.path.display(), f.rel);
     }
     text += &format!("shards {shards:?} band_parts {band_parts}\n");
-    Ok(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes())))
+    Ok(format!(
+        "{:032x}",
+        xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+    ))
 }
 
 /// Plans a sharded run of `config` in `work`: finds the input files, cuts
@@ -339,7 +341,8 @@ pub fn plan(
     }
     fs::create_dir_all(work).map_err(|e| Error::io(work, e))?;
     let mut f = AtomicFile::create(&path)?;
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::from(io::Error::other(e)))?;
+    let json =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| Error::from(io::Error::other(e)))?;
     f.write_all(&json)?;
     f.write_all(b"\n")?;
     f.commit()?;
@@ -874,7 +877,11 @@ struct ShardLookup {
 
 impl ClusterLookup for ShardLookup {
     fn lookup(&self, record: usize) -> Option<Option<(&str, f32)>> {
-        let n = self.numbers.get(record).copied().filter(|&n| n != u32::MAX)?;
+        let n = self
+            .numbers
+            .get(record)
+            .copied()
+            .filter(|&n| n != u32::MAX)?;
         let a = self.assigned.get(n as usize)?;
         Some(a.as_ref().map(|(id, sim)| (id.as_str(), *sim)))
     }
