@@ -18,7 +18,8 @@
 //! with a spill file in between, so memory is bounded by the compact dedup
 //! index, never by the text. Every stage writes into buffers its caller
 //! owns; every pass runs on a rayon pool and gives the same bytes for any
-//! thread count.
+//! thread count. [`pipeline::shard`] runs the passes as tasks of a sharded
+//! run (Spark, Ray, Slurm) that give the same bytes as one process.
 //!
 //! Bad input never stops a run: a record that cannot be processed becomes a
 //! [`report::Reject`] with its source and reason, and the run goes on.

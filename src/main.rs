@@ -15,22 +15,49 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = cli::args::Cli::parse();
-    let config = match cli::config::from_args(args.command) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("scour: error: {e:#}");
-            return ExitCode::from(2);
-        }
+    set_signal_handler();
+    let result = match args.command {
+        cli::args::Cmd::Plan(a) => cli::shard::plan(a),
+        cli::args::Cmd::Stage(a) => cli::shard::stage(a),
+        cmd => return run(cmd),
     };
-    // Ctrl-C / SIGTERM: stop at the next batch; temporary files are removed
-    // as the run unwinds, and nothing appears under a final name.
-    // A second signal exits at once.
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let interrupted = e
+                .downcast_ref::<scour::error::Error>()
+                .is_some_and(|e| matches!(e.kind, ErrorKind::Interrupted));
+            if interrupted {
+                eprintln!("scour: interrupted; this task left nothing behind");
+                return ExitCode::from(130);
+            }
+            eprintln!("scour: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Ctrl-C / SIGTERM: stop at the next batch; temporary files are removed
+/// as the run unwinds, and nothing appears under a final name. A second
+/// signal exits at once.
+fn set_signal_handler() {
     let _ = ctrlc::set_handler(|| {
         if scour::pipeline::stop_requested() {
             std::process::exit(130);
         }
         scour::pipeline::request_stop();
     });
+}
+
+/// `run`, `fix`, `strip`, `dedup`.
+fn run(cmd: cli::args::Cmd) -> ExitCode {
+    let config = match cli::config::from_args(cmd) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("scour: error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     let progress = cli::progress::Stderr::new(config.quiet);
     match scour::pipeline::run(&config.pipeline, &progress) {
         Ok(report) => {

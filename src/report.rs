@@ -5,7 +5,8 @@ use crate::boilerplate::{LearnedLine, StripStats};
 use crate::dedup::DedupStats;
 use crate::document::Source;
 use crate::mojibake::RepairStats;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Longest raw excerpt kept in a reject, in bytes; longer records keep
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 pub const REJECT_RAW_MAX: usize = 64 * 1024;
 
 /// A record that could not be processed. Written to `--rejects` as JSONL.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Reject {
     /// The input file.
     pub file: String,
@@ -26,7 +27,7 @@ pub struct Reject {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A short machine-friendly reason (`invalid-json`, `binary`, ...).
-    pub reason: &'static str,
+    pub reason: Cow<'static, str>,
     /// The human explanation.
     pub detail: String,
     /// The original record when it is valid UTF-8 and short, else its head
@@ -68,7 +69,7 @@ impl Reject {
             line: source.line,
             offset: source.offset,
             id: None,
-            reason,
+            reason: Cow::Borrowed(reason),
             detail: detail.into(),
             raw: Some(text),
             raw_truncated: raw.len() > REJECT_RAW_MAX,
@@ -107,7 +108,8 @@ fn escape_bytes(mut bytes: &[u8]) -> String {
 }
 
 /// Time, documents and bytes of one pass over the corpus.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PassStats {
     /// The pass's name (`read`, `learn+sign`, `write`, ...).
     pub name: String,
@@ -120,21 +122,24 @@ pub struct PassStats {
 }
 
 /// Counters of the decode step.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DecodeStats {
     /// Documents per encoding used.
     pub encodings: BTreeMap<String, u64>,
 }
 
 /// Counters of whitespace normalization.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NormalizeStats {
     /// Documents whose whitespace changed.
     pub docs_changed: u64,
 }
 
 /// One object of counters per stage.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StageStats {
     /// Bytes -> UTF-8.
     pub decode: DecodeStats,
@@ -154,7 +159,7 @@ pub struct StageStats {
 
 /// Credits moved out of a document written as `.txt` (which has no field
 /// to hold them).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TxtCredits {
     /// The document's id.
     pub id: String,
@@ -163,7 +168,8 @@ pub struct TxtCredits {
 }
 
 /// The run report (`--report FILE`, and a short form on stderr).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Report {
     /// The subcommand: `run`, `fix`, `strip` or `dedup`.
     pub command: String,
@@ -209,6 +215,60 @@ impl Report {
     /// Whether every document is accounted for.
     pub fn balanced(&self) -> bool {
         self.docs_in == self.docs_out + self.docs_rejected + self.docs_duplicate
+    }
+
+    /// Adds the counts of a report of another part of the same run (a
+    /// sharded task): counters are summed, passes of one name merged
+    /// (their seconds summed), the dedup counters taken when `other` has
+    /// them. `learned_boilerplate` is left to the caller, which merges the
+    /// per-line counts.
+    pub fn merge(&mut self, other: &Report) {
+        self.docs_in += other.docs_in;
+        self.docs_out += other.docs_out;
+        self.docs_rejected += other.docs_rejected;
+        self.docs_duplicate += other.docs_duplicate;
+        self.bytes_in += other.bytes_in;
+        self.bytes_out += other.bytes_out;
+        self.wall_seconds += other.wall_seconds;
+        self.threads = self.threads.max(other.threads);
+        self.files_in += other.files_in;
+        for (k, v) in &other.rejects_by_reason {
+            *self.rejects_by_reason.entry(k.clone()).or_default() += v;
+        }
+        self.duplicate_ids += other.duplicate_ids;
+        self.blank_lines += other.blank_lines;
+        let (st, o) = (&mut self.stages, &other.stages);
+        for (k, v) in &o.decode.encodings {
+            *st.decode.encodings.entry(k.clone()).or_default() += v;
+        }
+        if let Some(f) = &o.fix {
+            st.fix.get_or_insert_with(Default::default).merge(f);
+        }
+        if let Some(n) = &o.normalize {
+            st.normalize
+                .get_or_insert_with(Default::default)
+                .docs_changed += n.docs_changed;
+        }
+        if let Some(s) = &o.strip {
+            st.strip.get_or_insert_with(Default::default).merge(s);
+        }
+        if o.dedup.is_some() {
+            st.dedup.clone_from(&o.dedup);
+        }
+        self.credits.extend(other.credits.iter().cloned());
+        for p in &other.passes {
+            match self.passes.iter_mut().find(|q| q.name == p.name) {
+                Some(q) => {
+                    q.seconds += p.seconds;
+                    q.docs += p.docs;
+                    q.bytes += p.bytes;
+                }
+                None => self.passes.push(p.clone()),
+            }
+        }
+        for (k, v) in &other.stage_seconds {
+            *self.stage_seconds.entry(k.clone()).or_default() += v;
+        }
     }
 
     /// Counts one reject.

@@ -625,3 +625,105 @@ fn mixed_inputs_into_one_parquet_file_widen_conflicting_columns() {
         &DataType::Timestamp(TimeUnit::Millisecond, None)
     );
 }
+
+/// A text that shares no run of five words with another of these.
+fn distinct_text(seed: u64) -> String {
+    const WORDS: [&str; 16] = [
+        "market", "river", "council", "harvest", "storm", "bridge", "museum", "budget", "league",
+        "factory", "festival", "airport", "school", "export", "court", "season",
+    ];
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let words: Vec<&str> = (0..20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            WORDS[(x % 16) as usize]
+        })
+        .collect();
+    format!("{}.", words.join(" "))
+}
+
+#[test]
+fn sharded_run_mirrors_parquet_inputs_like_one_process() {
+    let d = Dir::new();
+    for (name, base) in [("a.parquet", 0), ("sub/b.parquet", 100)] {
+        write_parquet(
+            &d.path(&format!("in/{name}")),
+            vec![
+                (
+                    "id",
+                    arc(Int32Array::from((base..base + 30).collect::<Vec<i32>>())),
+                ),
+                (
+                    "text",
+                    arc(StringArray::from(
+                        (0..30)
+                            .map(|i| distinct_text(base as u64 + i))
+                            .collect::<Vec<_>>(),
+                    )),
+                ),
+            ],
+            Compression::SNAPPY,
+            7,
+        );
+    }
+    d.write(
+        "in/c.jsonl",
+        "{\"id\":\"j\",\"text\":\"a JSONL document\"}\n",
+    );
+    let input = d.path("in");
+    let o = run(
+        &[
+            "run",
+            s(&input),
+            "-o",
+            &format!("{}/", s(&d.path("one"))),
+            "-q",
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let work = d.path("work");
+    let o = run(
+        &[
+            "plan",
+            s(&input),
+            "-o",
+            &format!("{}/", s(&d.path("two"))),
+            "--work",
+            s(&work),
+            "--shards",
+            "2",
+            "-q",
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["stage", "all", "--work", s(&work), "-q"], b"");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for rel in ["a.parquet", "sub/b.parquet", "c.jsonl"] {
+        let (a, b) = (d.path(&format!("one/{rel}")), d.path(&format!("two/{rel}")));
+        assert!(
+            std::fs::read(&a).expect("one") == std::fs::read(&b).expect("two"),
+            "{rel} differs"
+        );
+    }
+    assert!(read_parquet(&d.path("two/sub/b.parquet")).num_rows() > 20);
+    // One Parquet file cannot be joined from parts: a clear usage error.
+    let o = run(
+        &[
+            "plan",
+            s(&input),
+            "-o",
+            s(&d.path("x.parquet")),
+            "--work",
+            s(&d.path("work2")),
+            "--shards",
+            "2",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Parquet"));
+}

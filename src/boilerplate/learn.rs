@@ -53,6 +53,7 @@ use super::{
 };
 use serde::Serialize;
 use std::collections::HashMap;
+use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
@@ -264,6 +265,63 @@ impl LineCounts {
         self.map.capacity() * (std::mem::size_of::<(u64, Counter)>() + 1)
     }
 
+    /// Writes the counts (for a sharded run, where each shard counts its
+    /// own documents and one task merges them). Layout, little-endian:
+    /// `u32` prune floor, `u64` lines, then per line `u64` hash, `u32`
+    /// docs, `u32` edge, 8 x `u16` body, 8 x `u16` frame.
+    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        w.write_all(&self.prune_floor.to_le_bytes())?;
+        w.write_all(&(self.map.len() as u64).to_le_bytes())?;
+        let mut entries: Vec<(&u64, &Counter)> = self.map.iter().collect();
+        entries.sort_unstable_by_key(|e| *e.0);
+        let mut rec = Vec::with_capacity(16 + 4 * BUCKETS);
+        for (h, c) in entries {
+            rec.clear();
+            rec.extend_from_slice(&h.to_le_bytes());
+            rec.extend_from_slice(&c.docs.to_le_bytes());
+            rec.extend_from_slice(&c.edge.to_le_bytes());
+            for v in c.body.iter().chain(&c.frame) {
+                rec.extend_from_slice(&v.to_le_bytes());
+            }
+            w.write_all(&rec)?;
+        }
+        Ok(())
+    }
+
+    /// Reads counts written by [`LineCounts::write_to`] and adds them, as
+    /// [`LineCounts::merge`] does.
+    pub fn merge_from(&mut self, r: &mut impl Read) -> io::Result<()> {
+        let mut other = LineCounts {
+            map: HashMap::default(),
+            min_docs: self.min_docs,
+            max_similarity: self.max_similarity,
+            max_lines: self.max_lines,
+            prune_floor: u32::from_le_bytes(read_array(r)?),
+            hashes: Vec::new(),
+            lens: Vec::new(),
+        };
+        let n = u64::from_le_bytes(read_array(r)?);
+        let mut rec = [0u8; 16 + 4 * BUCKETS];
+        for _ in 0..n {
+            r.read_exact(&mut rec)?;
+            let word = |i: usize| u16::from_le_bytes([rec[16 + 2 * i], rec[17 + 2 * i]]);
+            let mut c = Counter {
+                docs: u32::from_le_bytes([rec[8], rec[9], rec[10], rec[11]]),
+                edge: u32::from_le_bytes([rec[12], rec[13], rec[14], rec[15]]),
+                body: [0; BUCKETS],
+                frame: [0; BUCKETS],
+            };
+            for k in 0..BUCKETS {
+                c.body[k] = word(k);
+                c.frame[k] = word(BUCKETS + k);
+            }
+            let h = u64::from_le_bytes(rec[..8].try_into().unwrap_or_default());
+            other.map.insert(h, c);
+        }
+        self.merge(other);
+        Ok(())
+    }
+
     /// Decides which lines are boilerplate.
     pub fn learn(self) -> Learned {
         let mut index = HashMap::default();
@@ -298,7 +356,7 @@ impl LineCounts {
 }
 
 /// A learned line, for the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct LearnedLine {
     /// The line's text.
     pub text: String,
@@ -526,6 +584,92 @@ impl Learned {
         out.sort_by(|a, b| b.docs.cmp(&a.docs).then_with(|| a.text.cmp(&b.text)));
         out
     }
+}
+
+/// How often the write pass removed one learned line, and its text: the
+/// part of [`Learned::report`] that a sharded run's write tasks add up.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct LineUsage {
+    /// The line's number in its [`Learned`] (the same in every task that
+    /// loads one learned file).
+    pub index: u32,
+    /// Times it was removed.
+    pub removed: u64,
+    /// Its text as first removed.
+    pub text: String,
+}
+
+impl Learned {
+    /// Writes the learned lines (for the tasks of a sharded run). Layout,
+    /// little-endian: `u64` lines, then per line in index order `u64` hash,
+    /// `u32` docs, `u8` flags (1 edgy, 2 framed).
+    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        let mut hashes = vec![0u64; self.lines.len()];
+        for (&h, &i) in &self.index {
+            if let Some(slot) = hashes.get_mut(i as usize) {
+                *slot = h;
+            }
+        }
+        w.write_all(&(self.lines.len() as u64).to_le_bytes())?;
+        for (e, h) in self.lines.iter().zip(hashes) {
+            w.write_all(&h.to_le_bytes())?;
+            w.write_all(&e.docs.to_le_bytes())?;
+            w.write_all(&[u8::from(e.edgy) | u8::from(e.framed) << 1])?;
+        }
+        Ok(())
+    }
+
+    /// Reads lines written by [`Learned::write_to`].
+    pub fn read_from(r: &mut impl Read) -> io::Result<Learned> {
+        let n = u64::from_le_bytes(read_array(r)?);
+        let mut learned = Learned::default();
+        for i in 0..n {
+            let h = u64::from_le_bytes(read_array(r)?);
+            let docs = u32::from_le_bytes(read_array(r)?);
+            let [flags] = read_array::<1>(r)?;
+            learned.index.insert(h, i as u32);
+            learned.lines.push(Entry {
+                docs,
+                edgy: flags & 1 != 0,
+                framed: flags & 2 != 0,
+                text: OnceLock::new(),
+                removed: AtomicU64::new(0),
+            });
+        }
+        Ok(learned)
+    }
+
+    /// The removal counts and texts recorded so far, per line removed.
+    pub fn usage(&self) -> Vec<LineUsage> {
+        self.lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                Some(LineUsage {
+                    index: i as u32,
+                    removed: e.removed.load(Ordering::Relaxed),
+                    text: e.text.get()?.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// Adds usage recorded by another [`Learned`] loaded from the same file
+    /// (a text already known is kept: the earlier task's).
+    pub fn add_usage(&self, usage: &[LineUsage]) {
+        for u in usage {
+            if let Some(e) = self.lines.get(u.index as usize) {
+                e.removed.fetch_add(u.removed, Ordering::Relaxed);
+                let _ = e.text.set(u.text.clone().into_boxed_str());
+            }
+        }
+    }
+}
+
+fn read_array<const N: usize>(r: &mut impl Read) -> io::Result<[u8; N]> {
+    let mut b = [0u8; N];
+    r.read_exact(&mut b)?;
+    Ok(b)
 }
 
 #[cfg(test)]

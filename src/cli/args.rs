@@ -30,6 +30,87 @@ pub enum Cmd {
     Strip(StripArgs),
     /// Cluster near-duplicates only and keep one document per cluster.
     Dedup(DedupArgs),
+    /// Plan a sharded run (for Spark, Ray, Slurm): write WORK/manifest.json
+    /// and print the tasks per stage as one JSON line. Takes every option
+    /// of `scour run`; `scour stage` then runs the tasks.
+    Plan(PlanArgs),
+    /// Run one task of a sharded run planned with `scour plan`. Stages run
+    /// in order: prepare (one task per shard), learn (1), sign (per shard),
+    /// bands (per band part), cluster (1), write (per shard), finish (1);
+    /// the tasks of one stage are independent. A finished task is skipped.
+    /// Exit codes as for `scour run` (`finish` exits 1 when documents were
+    /// rejected).
+    Stage(StageArgs),
+}
+
+/// `scour plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    /// The options of `scour run`.
+    pub run: RunArgs,
+
+    /// The work folder on storage that every task can read and write
+    /// (created if needed). A folder planned before with other settings is
+    /// refused; with the same settings, finished tasks are kept.
+    #[arg(long, value_name = "DIR")]
+    pub work: PathBuf,
+
+    /// Shards: contiguous runs of input files of about equal size, one
+    /// prepare, sign and write task each. A file is never split: give at
+    /// least as many files as shards.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub shards: usize,
+
+    /// Tasks of the `bands` stage (each takes every Pth LSH band); default
+    /// one per shard, at most one per band.
+    #[arg(long, value_name = "P")]
+    pub band_parts: Option<usize>,
+}
+
+/// The stages of a sharded run, and `all` (every task, in order, here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageName {
+    /// Per shard: read, repair, normalize, strip rules, count lines, spill.
+    Prepare,
+    /// Learn boilerplate lines from every shard's counts.
+    Learn,
+    /// Per shard: strip learned lines, compute signatures.
+    Sign,
+    /// Per band part: candidate pairs.
+    Bands,
+    /// Cluster every document.
+    Cluster,
+    /// Per shard: write the cleaned, deduplicated part.
+    Write,
+    /// Assemble the output, the sidecars and the report.
+    Finish,
+    /// Every task of every stage, in order, in this process.
+    All,
+}
+
+/// `scour stage`.
+#[derive(Debug, Args)]
+pub struct StageArgs {
+    /// The stage.
+    #[arg(value_enum)]
+    pub stage: StageName,
+
+    /// The work folder given to `scour plan`.
+    #[arg(long, value_name = "DIR")]
+    pub work: PathBuf,
+
+    /// The task (0-based) of the stage.
+    #[arg(long, value_name = "I", default_value_t = 0)]
+    pub task: usize,
+
+    /// Worker threads for this task [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress and no summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `scour run`.

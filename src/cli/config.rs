@@ -25,6 +25,13 @@ pub fn from_args(cmd: Cmd) -> Result<Config> {
         Cmd::Fix(a) => (Command::Fix, a.common, None, None),
         Cmd::Strip(a) => (Command::Strip, a.common, Some(a.strip), None),
         Cmd::Dedup(a) => (Command::Dedup, a.common, None, Some(a.dedup)),
+        Cmd::Plan(a) => (
+            Command::Run,
+            a.run.common,
+            Some(a.run.strip),
+            Some(a.run.dedup),
+        ),
+        Cmd::Stage(_) => bail!("`scour stage` takes its settings from the work folder"),
     };
     let mut p = PipelineConfig::new(command);
     let (report, quiet) = apply_common(&mut p, common)?;

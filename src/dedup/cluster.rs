@@ -149,8 +149,24 @@ impl UnionFind {
     }
 }
 
-/// Clusters the table (see the module docs).
-pub(crate) fn cluster(t: &Table, verify: Verify) -> Outcome {
+/// Documents in rank order, their exact groups and the documents LSH
+/// sees: everything clustering derives from the compact records before the
+/// candidate pairs (which the band keys give, per band).
+#[derive(Debug, Default)]
+pub(crate) struct Ranked {
+    /// Rank -> push number.
+    order: Vec<u32>,
+    /// Rank -> rank of its exact group's leader.
+    leader: Vec<u32>,
+    /// Rank of a leader -> documents in its exact group.
+    size: Vec<u32>,
+    /// Ranks of the leaders with shingles (LSH's documents).
+    lsh_docs: Vec<u32>,
+}
+
+/// Ranks the documents and groups exact copies. Reads ids, exact hashes,
+/// lengths, validity and shingle counts; no band keys or sketches.
+pub(crate) fn rank(t: &Table) -> Ranked {
     let n = t.len();
     // Ranks: documents in an order that input order does not change.
     let mut order: Vec<u32> = (0..n as u32).collect();
@@ -162,7 +178,6 @@ pub(crate) fn cluster(t: &Table, verify: Verify) -> Outcome {
             .then(t.text_len[a].cmp(&t.text_len[b]))
             .then(a.cmp(&b))
     });
-    // From here on documents are numbered by rank; `order` maps back.
     let doc = |r: u32| order[r as usize];
 
     // Exact groups.
@@ -184,18 +199,57 @@ pub(crate) fn cluster(t: &Table, verify: Verify) -> Outcome {
         }
         size[lead as usize] = run.len() as u32;
     }
-
-    // Candidates among leaders with shingles, verified in parallel.
     let lsh_docs: Vec<u32> = (0..n as u32)
         .filter(|&r| {
             leader[r as usize] == r && t.valid[doc(r) as usize] && t.shingles[doc(r) as usize] > 0
         })
         .collect();
-    let pairs = lsh::candidates(&lsh_docs, t.bands, |r, band| t.key(doc(r), band));
+    Ranked {
+        order,
+        leader,
+        size,
+        lsh_docs,
+    }
+}
+
+/// Candidate pairs of ranks (`a << 32 | b`, `a < b`, sorted, unique) from
+/// the band keys of `bands` (the columns the table holds).
+pub(crate) fn candidates(t: &Table, ranked: &Ranked, bands: &[usize]) -> Vec<u64> {
+    let doc = |r: u32| ranked.order[r as usize];
+    lsh::candidates_in(&ranked.lsh_docs, bands, |r, band| t.key(doc(r), band))
+}
+
+/// Clusters the table (see the module docs).
+pub(crate) fn cluster(t: &Table, verify: Verify) -> Outcome {
+    let ranked = rank(t);
+    let bands: Vec<usize> = (0..t.bands).collect();
+    let pairs = candidates(t, &ranked, &bands);
+    cluster_pairs(t, verify, &ranked, pairs)
+}
+
+/// Clusters the table from candidate pairs of ranks (those of
+/// [`candidates`] over every band, in any number of parts, merged). Reads
+/// the sketches; no band keys.
+pub(crate) fn cluster_pairs(
+    t: &Table,
+    verify: Verify,
+    ranked: &Ranked,
+    mut pairs: Vec<u64>,
+) -> Outcome {
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    let n = t.len();
+    let Ranked {
+        order,
+        leader,
+        size,
+        lsh_docs,
+    } = ranked;
+    let doc = |r: u32| order[r as usize];
     let edges: Vec<(u32, u32)> = pairs
         .par_iter()
-        .filter(|&&(a, b)| verify.check(t, doc(a), doc(b)).is_some())
-        .copied()
+        .map(|&p| ((p >> 32) as u32, p as u32))
+        .filter(|&(a, b)| verify.check(t, doc(a), doc(b)).is_some())
         .collect();
 
     // Components.
@@ -233,7 +287,7 @@ pub(crate) fn cluster(t: &Table, verify: Verify) -> Outcome {
             .iter()
             .map(|&(_, a, b)| (local[a as usize] as usize, local[b as usize] as usize))
             .collect();
-        split_component(t, &verify, &nodes, &ledges, &size, &doc, &mut rep_of);
+        split_component(t, &verify, &nodes, &ledges, size, &doc, &mut rep_of);
     }
 
     // Assignments per push number.

@@ -136,14 +136,30 @@ pub fn candidates(
     bands: usize,
     key: impl Fn(u32, usize) -> Option<u32> + Sync,
 ) -> Vec<(u32, u32)> {
+    let all: Vec<usize> = (0..bands).collect();
+    candidates_in(docs, &all, key)
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect()
+}
+
+/// [`candidates`] of the bands `bands` only, as `a << 32 | b`, sorted and
+/// unique. The union over a partition of the bands, sorted and made
+/// unique, is [`candidates`] over all of them: a sharded run computes the
+/// parts in separate tasks.
+pub fn candidates_in(
+    docs: &[u32],
+    bands: &[usize],
+    key: impl Fn(u32, usize) -> Option<u32> + Sync,
+) -> Vec<u64> {
     // Bands are independent: each is sorted on a thread of the pool, and
     // the pairs are merged, sorted and deduplicated, so the result does
     // not depend on the number of threads.
-    let per_band: Vec<Vec<u64>> = (0..bands)
-        .into_par_iter()
+    let per_band: Vec<Vec<u64>> = bands
+        .par_iter()
         .map_init(
             || Vec::with_capacity(docs.len()),
-            |column: &mut Vec<u64>, band| band_pairs(docs, band, &key, column),
+            |column: &mut Vec<u64>, &band| band_pairs(docs, band, &key, column),
         )
         .collect();
     let mut pairs: Vec<u64> = Vec::with_capacity(per_band.iter().map(Vec::len).sum());
@@ -153,9 +169,6 @@ pub fn candidates(
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect()
 }
 
 /// The pairs `a << 32 | b` (`a < b`) of one band, sorted and unique.

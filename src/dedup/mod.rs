@@ -82,6 +82,9 @@ use lsh::Banding;
 use minhash::{MinHashScratch, MinHasher};
 use serde::Serialize;
 use shingle::{ShingleConfig, ShingleScratch, Shingler};
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 /// Settings of the dedup stage.
 #[derive(Debug, Clone)]
@@ -131,7 +134,8 @@ impl DedupConfig {
 }
 
 /// Counters of the dedup stage.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct DedupStats {
     /// Documents dropped as exact copies of their cluster's representative.
     pub exact_duplicates: u64,
@@ -321,12 +325,19 @@ impl Index {
 
     /// Clusters the documents.
     pub fn cluster(self) -> Clusters {
+        self.finish(cluster::cluster)
+    }
+
+    fn finish(
+        self,
+        run: impl FnOnce(&cluster::Table, cluster::Verify) -> cluster::Outcome,
+    ) -> Clusters {
         let verify = self.verify.unwrap_or(cluster::Verify {
             threshold: DedupConfig::default().threshold,
             containment: None,
         });
         let banding = self.banding.unwrap_or(Banding { bands: 0, rows: 0 });
-        let outcome = cluster::cluster(&self.table, verify);
+        let outcome = run(&self.table, verify);
         let mut stats = DedupStats {
             clusters: outcome.groups.len() as u64,
             bands: banding.bands,
@@ -365,6 +376,173 @@ impl Index {
             stats,
         }
     }
+}
+
+/// Which columns [`Index::read_parts`] loads: a sharded run's band tasks
+/// need some band keys and no sketches, its cluster task the sketches and
+/// no band keys.
+#[derive(Debug, Clone)]
+pub enum Columns {
+    /// The band keys of these bands.
+    Bands(Vec<usize>),
+    /// The MinHash sketches.
+    Sketches,
+}
+
+/// File names of an index part.
+const META: &str = "meta.bin";
+const KEYS: &str = "keys.bin";
+const SKETCH: &str = "sketch.bin";
+
+impl Index {
+    /// Writes the index as a part of a sharded run's index, in folder `dir`
+    /// (which exists). Three files, every integer little-endian:
+    ///
+    /// ```text
+    /// meta.bin    u64 n, then per document: u32 id length, id (UTF-8),
+    ///             u32 text length, u128 exact hash, u32 shingles, u8 valid
+    /// keys.bin    u64 n, u32 bands, then per band: n x u32 key
+    /// sketch.bin  u64 n, u32 k, then per document: k x u16
+    /// ```
+    ///
+    /// Keys are band-major, so that a task that needs a few bands reads
+    /// only theirs.
+    pub fn write_part(&self, dir: &Path) -> io::Result<()> {
+        let t = &self.table;
+        let n = t.len() as u64;
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join(META))?);
+        w.write_all(&n.to_le_bytes())?;
+        for i in 0..t.len() {
+            w.write_all(&(t.ids[i].len() as u32).to_le_bytes())?;
+            w.write_all(t.ids[i].as_bytes())?;
+            w.write_all(&t.text_len[i].to_le_bytes())?;
+            w.write_all(&t.exact[i].to_le_bytes())?;
+            w.write_all(&t.shingles[i].to_le_bytes())?;
+            w.write_all(&[u8::from(t.valid[i])])?;
+        }
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join(KEYS))?);
+        w.write_all(&n.to_le_bytes())?;
+        w.write_all(&(t.bands as u32).to_le_bytes())?;
+        for column in &t.keys {
+            for k in column {
+                w.write_all(&k.to_le_bytes())?;
+            }
+        }
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join(SKETCH))?);
+        w.write_all(&n.to_le_bytes())?;
+        w.write_all(&(t.k as u32).to_le_bytes())?;
+        for v in &t.sketch {
+            w.write_all(&v.to_le_bytes())?;
+        }
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok(())
+    }
+
+    /// Reads the parts written by [`Index::write_part`], in order, as one
+    /// index (document numbers continue from part to part), with the
+    /// columns `columns` (others left empty).
+    pub fn read_parts(
+        config: &DedupConfig,
+        dirs: &[PathBuf],
+        columns: &Columns,
+    ) -> io::Result<Index> {
+        let mut index = Index::new(config);
+        let t = &mut index.table;
+        let bad = |what: &str, dir: &Path| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{}: {what} does not match these dedup settings",
+                    dir.display()
+                ),
+            )
+        };
+        for dir in dirs {
+            let mut r = BufReader::with_capacity(1 << 20, File::open(dir.join(META))?);
+            let n = u64::from_le_bytes(read_array(&mut r)?) as usize;
+            let mut id = Vec::new();
+            for _ in 0..n {
+                let len = u32::from_le_bytes(read_array(&mut r)?) as usize;
+                id.resize(len, 0);
+                r.read_exact(&mut id)?;
+                t.ids.push(
+                    String::from_utf8(std::mem::take(&mut id))
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
+                );
+                t.text_len.push(u32::from_le_bytes(read_array(&mut r)?));
+                t.exact.push(u128::from_le_bytes(read_array(&mut r)?));
+                t.shingles.push(u32::from_le_bytes(read_array(&mut r)?));
+                t.valid.push(read_array::<1>(&mut r)?[0] != 0);
+            }
+            match columns {
+                Columns::Bands(bands) => {
+                    let mut f = File::open(dir.join(KEYS))?;
+                    let head: [u8; 12] = read_array(&mut f)?;
+                    if u64::from_le_bytes(head[..8].try_into().unwrap_or_default()) != n as u64
+                        || u32::from_le_bytes(head[8..].try_into().unwrap_or_default()) as usize
+                            != t.bands
+                    {
+                        return Err(bad("keys.bin", dir));
+                    }
+                    let mut buf = vec![0u8; 4 * n];
+                    for &band in bands {
+                        let Some(column) = t.keys.get_mut(band) else {
+                            return Err(bad("a band number", dir));
+                        };
+                        f.seek(SeekFrom::Start(12 + (band * 4 * n) as u64))?;
+                        f.read_exact(&mut buf)?;
+                        column.extend(
+                            buf.chunks_exact(4)
+                                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                        );
+                    }
+                }
+                Columns::Sketches => {
+                    let mut r = BufReader::with_capacity(1 << 20, File::open(dir.join(SKETCH))?);
+                    let head: [u8; 12] = read_array(&mut r)?;
+                    if u64::from_le_bytes(head[..8].try_into().unwrap_or_default()) != n as u64
+                        || u32::from_le_bytes(head[8..].try_into().unwrap_or_default()) as usize
+                            != t.k
+                    {
+                        return Err(bad("sketch.bin", dir));
+                    }
+                    let mut buf = vec![0u8; 2 * n * t.k];
+                    r.read_exact(&mut buf)?;
+                    t.sketch.extend(
+                        buf.chunks_exact(2)
+                            .map(|b| u16::from_le_bytes([b[0], b[1]])),
+                    );
+                }
+            }
+        }
+        Ok(index)
+    }
+
+    /// Candidate pairs from the bands `bands` (loaded with
+    /// [`Columns::Bands`]), as `a << 32 | b` over document ranks; sorted,
+    /// unique. The pairs of every band, in any number of parts, go to
+    /// [`Index::cluster_pairs`].
+    pub fn candidates(&self, bands: &[usize]) -> Vec<u64> {
+        let ranked = cluster::rank(&self.table);
+        cluster::candidates(&self.table, &ranked, bands)
+    }
+
+    /// [`Index::cluster`] from candidate pairs computed in parts by
+    /// [`Index::candidates`] (the index loaded with [`Columns::Sketches`]).
+    /// The same clusters as [`Index::cluster`] when the parts cover every
+    /// band.
+    pub fn cluster_pairs(self, pairs: Vec<u64>) -> Clusters {
+        let ranked = cluster::rank(&self.table);
+        self.finish(|t, verify| cluster::cluster_pairs(t, verify, &ranked, pairs))
+    }
+}
+
+fn read_array<const N: usize>(r: &mut impl Read) -> io::Result<[u8; N]> {
+    let mut b = [0u8; N];
+    r.read_exact(&mut b)?;
+    Ok(b)
 }
 
 /// How a dropped document relates to the one kept for its cluster.

@@ -55,7 +55,9 @@ impl InputFile {
         }
     }
 
-    fn from_path(path: PathBuf, rel: String) -> InputFile {
+    /// A file at `path` named `rel` (its relative path); kind and
+    /// compression from the name.
+    pub fn from_path(path: PathBuf, rel: String) -> InputFile {
         let kind = if is_parquet_name(&path) {
             InputKind::Parquet
         } else if is_jsonl_name(&path) {

@@ -51,11 +51,16 @@ impl AtomicFile {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let named = tempfile::Builder::new()
-            .prefix(".scour-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(|e| Error::io(path, e))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".scour-").suffix(".tmp");
+        // Output files get the usual permissions (0666 less the umask), not
+        // a temporary file's private 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let named = builder.tempfile_in(&dir).map_err(|e| Error::io(path, e))?;
         let (file, temp) = named.into_parts();
         let buf = BufWriter::with_capacity(1 << 17, file);
         let enc = match Compression::from_path(path) {

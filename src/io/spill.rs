@@ -36,6 +36,17 @@ impl SpillWriter {
         })
     }
 
+    /// Creates a named spill file at `path` (a sharded run keeps it between
+    /// tasks; see [`crate::pipeline::shard`]).
+    pub fn create_at(path: &Path) -> io::Result<SpillWriter> {
+        let file = File::create(path)?;
+        Ok(SpillWriter {
+            out: BufWriter::with_capacity(1 << 20, file),
+            bytes: 0,
+            records: 0,
+        })
+    }
+
     /// Appends one encoded record (from [`encode`]).
     pub fn push(&mut self, body: &[u8]) -> io::Result<()> {
         let len =
@@ -68,6 +79,18 @@ pub struct Spill {
 }
 
 impl Spill {
+    /// Opens a spill file written by [`SpillWriter::create_at`] that holds
+    /// `records` records.
+    pub fn open(path: &Path, records: u64) -> io::Result<Spill> {
+        let file = File::open(path)?;
+        let bytes = file.metadata()?.len();
+        Ok(Spill {
+            file,
+            bytes,
+            records,
+        })
+    }
+
     /// A reader from the first record.
     pub fn reader(&self) -> io::Result<SpillReader> {
         let mut file = self.file.try_clone()?;

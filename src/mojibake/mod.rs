@@ -86,7 +86,8 @@ impl Default for RepairConfig {
 }
 
 /// Counters of the repair stage, summed over documents.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct RepairStats {
     /// Documents in which at least one span was repaired.
     pub docs_changed: u64,

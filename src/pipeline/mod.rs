@@ -16,6 +16,11 @@
 //! therefore the same for one thread and many. Only the spill file and the
 //! compact dedup index outlive a batch, so memory does not grow with the
 //! size of the text.
+//!
+//! [`shard`] runs the same passes as separate tasks (per shard of the
+//! input files, with files between them) for Spark, Ray or Slurm.
+
+pub mod shard;
 
 use crate::boilerplate::{
     CreditsMode, Learned, LineCounts, Removed, StripConfig, StripStats, Stripper,
@@ -219,8 +224,12 @@ pub fn run(config: &PipelineConfig, progress: &dyn Progress) -> Result<Report> {
 }
 
 enum Source_ {
+    /// Discover `config.inputs`.
     Inputs,
     Memory(Vec<Document>),
+    /// Files discovered before (a sharded run's shard), with the rejects of
+    /// discovery to report first.
+    Files(Vec<InputFile>, Vec<Reject>),
 }
 
 /// The stages a run uses, built once and shared by every thread.
@@ -231,6 +240,36 @@ struct Stages<'a> {
     signer: Option<Signer>,
     learned: Option<Learned>,
     credits_field: bool,
+}
+
+impl<'a> Stages<'a> {
+    fn new(config: &'a PipelineConfig) -> Result<Stages<'a>> {
+        let stripper = match &config.strip {
+            Some(cfg) => Some(
+                Stripper::new(cfg.clone())
+                    .map_err(|e| Error::new(ErrorKind::Rules(e.to_string())))?,
+            ),
+            None => None,
+        };
+        Ok(Stages {
+            config,
+            repairer: config.repair.clone().map(Repairer::new),
+            stripper,
+            signer: config.dedup.as_ref().map(Signer::new),
+            learned: None,
+            credits_field: config
+                .strip
+                .as_ref()
+                .is_some_and(|s| s.credits == CreditsMode::Extract),
+        })
+    }
+
+    /// The per-stage counters of the stages that run, at zero.
+    fn init_report(&self, report: &mut Report) {
+        report.stages.fix = self.repairer.as_ref().map(|_| RepairStats::default());
+        report.stages.normalize = self.config.normalize.then(NormalizeStats::default);
+        report.stages.strip = self.stripper.as_ref().map(|_| StripStats::default());
+    }
 }
 
 /// Per-thread scratch buffers and counters.
@@ -413,23 +452,7 @@ fn run_with(
         threads: pool.current_num_threads(),
         ..Report::default()
     };
-    let stripper = match &config.strip {
-        Some(cfg) => Some(
-            Stripper::new(cfg.clone()).map_err(|e| Error::new(ErrorKind::Rules(e.to_string())))?,
-        ),
-        None => None,
-    };
-    let mut stages = Stages {
-        config,
-        repairer: config.repair.clone().map(Repairer::new),
-        stripper,
-        signer: config.dedup.as_ref().map(Signer::new),
-        learned: None,
-        credits_field: config
-            .strip
-            .as_ref()
-            .is_some_and(|s| s.credits == CreditsMode::Extract),
-    };
+    let mut stages = Stages::new(config)?;
     let mut sidecars = Sidecars {
         rejects: Sidecar::open(config.rejects.as_deref())?,
         explain: Sidecar::open(config.explain.as_deref())?,
@@ -439,18 +462,23 @@ fn run_with(
     let mut writer = Writer::open(config.output.clone())?;
     let needs_spill = config.dedup.is_some() || (config.learn && config.strip.is_some());
 
-    report.stages.fix = stages.repairer.as_ref().map(|_| RepairStats::default());
-    report.stages.normalize = config.normalize.then(NormalizeStats::default);
-    report.stages.strip = stages.stripper.as_ref().map(|_| StripStats::default());
+    stages.init_report(&mut report);
 
-    let (spill, counts) = pool.install(|| {
+    let spill = match needs_spill {
+        true => Some(
+            SpillWriter::create(config.temp_dir.as_deref())
+                .map_err(|e| Error::io(config.temp_dir.clone().unwrap_or_default(), e))?,
+        ),
+        false => None,
+    };
+    let (spill, counts, _) = pool.install(|| {
         first_pass(
             &stages,
             source,
             &mut report,
             &mut sidecars,
             &mut writer,
-            needs_spill,
+            spill,
             progress,
         )
     })?;
@@ -463,14 +491,22 @@ fn run_with(
                 learn_start.elapsed().as_secs_f64();
         }
         let clusters = match &stages.signer {
-            Some(_) => Some(pool.install(|| sign_pass(&stages, &spill, &mut report, progress))?),
+            Some(_) => {
+                let (index, numbers) =
+                    pool.install(|| sign_pass(&stages, &spill, &mut report, progress))?;
+                let start = Instant::now();
+                let clusters = pool.install(|| index.cluster());
+                *report.stage_seconds.entry("cluster".into()).or_default() +=
+                    start.elapsed().as_secs_f64();
+                Some((clusters, numbers))
+            }
             None => None,
         };
         pool.install(|| {
             write_pass(
                 &stages,
                 &spill,
-                clusters.as_ref(),
+                clusters.as_ref().map(|c| c as &dyn ClusterLookup),
                 &mut report,
                 &mut sidecars,
                 &mut writer,
@@ -565,6 +601,10 @@ fn spawn_reader(
             }
             Source_::Inputs => {
                 let (files, rejects) = input::discover(&inputs);
+                batch.extend(rejects.into_iter().map(RawItem::Reject));
+                files
+            }
+            Source_::Files(files, rejects) => {
                 batch.extend(rejects.into_iter().map(RawItem::Reject));
                 files
             }
@@ -930,26 +970,26 @@ fn first_pass(
     report: &mut Report,
     sidecars: &mut Sidecars,
     writer: &mut Writer,
-    needs_spill: bool,
+    mut spill: Option<SpillWriter>,
     progress: &dyn Progress,
-) -> Result<(Option<Spill>, Option<LineCounts>)> {
+) -> Result<(Option<Spill>, Option<LineCounts>, HashSet<u64>)> {
     let cfg = stages.config;
     let start = Instant::now();
-    progress.pass_start(
-        "read",
-        total_input_bytes(cfg).filter(|_| matches!(source, Source_::Inputs)),
-    );
+    let total = match &source {
+        Source_::Inputs => total_input_bytes(cfg),
+        Source_::Memory(_) => None,
+        Source_::Files(files, _) => Some(
+            files
+                .iter()
+                .filter_map(|f| f.path.as_ref())
+                .map(|p| dir_size(p))
+                .sum(),
+        ),
+    };
+    progress.pass_start("read", total);
     let workers = WorkerPool {
         idle: Mutex::new(Vec::new()),
         stages,
-    };
-    let mut spill = if needs_spill {
-        Some(
-            SpillWriter::create(cfg.temp_dir.as_deref())
-                .map_err(|e| Error::io(cfg.temp_dir.clone().unwrap_or_default(), e))?,
-        )
-    } else {
-        None
     };
     let mut seen_ids: HashSet<u64> = HashSet::new();
     let mut pass = PassStats {
@@ -1017,7 +1057,7 @@ fn first_pass(
         Some(s) => Some(s.finish().map_err(|e| Error::io("spill file", e))?),
         None => None,
     };
-    Ok((spill, counts))
+    Ok((spill, counts, seen_ids))
 }
 
 fn note_txt_credits(report: &mut Report, cfg: &PipelineConfig, doc: &Document) {
@@ -1122,15 +1162,15 @@ fn strip_learned(stages: &Stages, w: &mut Worker, doc: &mut Document, count: boo
     }
 }
 
-/// The dedup pass: signatures of every document into the index, then
-/// clustering. Returns the clusters and, per spill record, its document
-/// number in the index (`u32::MAX` for a record the write pass rejects).
+/// The dedup pass: signatures of every document into the index. Returns
+/// the index and, per spill record, its document number in the index
+/// (`u32::MAX` for a record the write pass rejects).
 fn sign_pass(
     stages: &Stages,
     spill: &Spill,
     report: &mut Report,
     progress: &dyn Progress,
-) -> Result<(Clusters, Vec<u32>)> {
+) -> Result<(Index, Vec<u32>)> {
     let cfg = stages.config;
     let start = Instant::now();
     progress.pass_start("sign", Some(spill.bytes));
@@ -1184,14 +1224,31 @@ fn sign_pass(
     for w in workers.drain() {
         merge_worker(report, w, &mut None);
     }
-    let cluster_start = Instant::now();
-    let clusters = index.cluster();
-    *report.stage_seconds.entry("cluster".into()).or_default() +=
-        cluster_start.elapsed().as_secs_f64();
     pass.seconds = start.elapsed().as_secs_f64();
     progress.pass_end(&pass);
     report.passes.push(pass);
-    Ok((clusters, numbers))
+    Ok((index, numbers))
+}
+
+/// The clusters as the write pass needs them, per spill record.
+trait ClusterLookup: Sync {
+    /// `None` for a record that is not in the index (the write pass rejects
+    /// it); `Some(None)` for a kept document; `Some(Some((id, similarity)))`
+    /// for a duplicate of the document `id`.
+    fn lookup(&self, record: usize) -> Option<Option<(&str, f32)>>;
+}
+
+/// One process: the clusters and each spill record's document number.
+impl ClusterLookup for (Clusters, Vec<u32>) {
+    fn lookup(&self, record: usize) -> Option<Option<(&str, f32)>> {
+        let (clusters, numbers) = self;
+        let number = numbers.get(record).copied().filter(|&n| n != u32::MAX)?;
+        Some(
+            clusters
+                .assignment(number)
+                .map(|a| (clusters.id(a.representative), a.similarity)),
+        )
+    }
 }
 
 /// What a worker returns for one record of the write pass.
@@ -1212,7 +1269,7 @@ enum WriteOut {
 fn write_pass(
     stages: &Stages,
     spill: &Spill,
-    clusters: Option<&(Clusters, Vec<u32>)>,
+    clusters: Option<&dyn ClusterLookup>,
     report: &mut Report,
     sidecars: &mut Sidecars,
     writer: &mut Writer,
@@ -1255,18 +1312,14 @@ fn write_pass(
                 }
                 let names = field_names(cfg);
                 let mut extras = Extras { credits: stages.credits_field, cluster: None };
-                let assignment = clusters.and_then(|(c, numbers)| {
-                    let number = numbers.get(rec).copied().unwrap_or(u32::MAX);
-                    (number != u32::MAX).then(|| (c, number, c.assignment(number)))
-                });
                 let mut line = Vec::new();
-                match assignment {
-                    Some((c, _, Some(a))) => {
-                        extras.cluster = Some((c.id(a.representative), a.similarity));
+                match clusters.and_then(|c| c.lookup(rec)) {
+                    Some(Some((representative, similarity))) => {
+                        extras.cluster = Some((representative, similarity));
                         jsonl::render(&doc, names, extras, &mut line);
                         Ok(WriteOut::Duplicate { doc, line, explain })
                     }
-                    Some((_, _, None)) if cfg.annotate => {
+                    Some(None) if cfg.annotate => {
                         extras.cluster = Some((&doc.id, 1.0));
                         jsonl::render(&doc, names, extras, &mut line);
                         Ok(WriteOut::Keep { doc, line, explain })
