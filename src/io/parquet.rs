@@ -95,7 +95,7 @@ const READ_BATCH_BYTES: u64 = 16 << 20;
 /// Problems become rejects: a file whose footer cannot be read is one
 /// `corrupt-parquet` reject (its rows are unknown); each row of a row group
 /// that fails to decode is a `corrupt-parquet` reject with its row number
-/// (up to [`LOST_ROWS_MAX`] per row group, beyond which the group is one
+/// (up to 2^20 per row group, beyond which the group is one
 /// reject), so every row the footer announces is accounted for.
 pub struct Rows {
     /// The open file and its footer, once read.
