@@ -40,9 +40,13 @@
 //! So a short content line that recurs ("It was over.", a subhead) stays
 //! when it sits inside an article among lines of its own.
 //!
-//! Memory: one hash-map slot per distinct line, 8 bytes of key and 40 of
-//! counters plus a control byte: 49 bytes a slot, 56 to 112 bytes a
-//! distinct line depending on the table's load. When a counter holds more than
+//! Memory: one hash-map slot per distinct line. A line seen in one
+//! document so far takes a slot of 8 bytes of key and 2 of packed counters
+//! (16 with alignment) plus a control byte; a line seen in two or more 8
+//! bytes of key and 40 of counters plus a control byte. Most distinct lines
+//! of a corpus are seen once, so about 20 to 40 bytes a distinct line
+//! depending on the tables' load (56 to 112 for lines seen twice or more).
+//! When a counter holds more than
 //! `learn_max_lines` lines it forgets the lines seen once (and then twice,
 //! ...), so memory stays bounded; such a line can still be learned if it
 //! recurs often afterwards. Text is kept only for learned lines, the first
@@ -52,6 +56,7 @@ use super::{
     assemble, line_key, split_lines, BuildU64, Removed, StripConfig, StripStats, Verdict, SCRATCH,
 };
 use serde::Serialize;
+use std::collections::hash_map::Entry as Entry_;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -88,6 +93,71 @@ fn add_bucket(hist: &mut [u16; BUCKETS], x: u32) {
     }
 }
 
+/// The counters of a line seen in one document, packed into 16 bits:
+/// bits 0-2 the body bucket and bit 3 set when there is one, bits 4-6 and
+/// bit 7 the same for the frame, bit 8 set when the line was at the edge.
+/// [`Once::counter`] gives the [`Counter`] the line would have had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Once(u16);
+
+impl Once {
+    fn new(body: u32, frame: u32, at_edge: bool) -> Once {
+        let part = |x: u32| {
+            if x == u32::MAX {
+                0
+            } else {
+                8 | bucket(x) as u16
+            }
+        };
+        Once(part(body) | part(frame) << 4 | u16::from(at_edge) << 8)
+    }
+
+    fn counter(self) -> Counter {
+        let mut c = Counter {
+            docs: 1,
+            edge: u32::from(self.0 >> 8 & 1),
+            body: [0; BUCKETS],
+            frame: [0; BUCKETS],
+        };
+        if self.0 & 8 != 0 {
+            c.body[usize::from(self.0 & 7)] = 1;
+        }
+        if self.0 & 0x80 != 0 {
+            c.frame[usize::from(self.0 >> 4 & 7)] = 1;
+        }
+        c
+    }
+
+    /// The packed form of `c`, when it counts one document.
+    fn of(c: &Counter) -> Option<Once> {
+        if c.docs != 1 || c.edge > 1 {
+            return None;
+        }
+        let one = |hist: &[u16; BUCKETS]| -> Option<u16> {
+            match hist.iter().map(|&v| u32::from(v)).sum::<u32>() {
+                0 => Some(0),
+                1 => Some(8 | hist.iter().position(|&v| v == 1)? as u16),
+                _ => None,
+            }
+        };
+        Some(Once(
+            one(&c.body)? | one(&c.frame)? << 4 | (c.edge as u16) << 8,
+        ))
+    }
+}
+
+impl Counter {
+    /// Adds the counts of `c`.
+    fn add(&mut self, c: &Counter) {
+        self.docs = self.docs.saturating_add(c.docs);
+        self.edge = self.edge.saturating_add(c.edge);
+        for k in 0..BUCKETS {
+            self.body[k] = self.body[k].saturating_add(c.body[k]);
+            self.frame[k] = self.frame[k].saturating_add(c.frame[k]);
+        }
+    }
+}
+
 /// Share of the documents in the largest bucket (counts saturate at
 /// 65535, so for lines in more documents the share is a lower bound).
 fn top_share(hist: &[u16; BUCKETS], docs: u32, discount: u16) -> f64 {
@@ -104,7 +174,13 @@ fn top_share(hist: &[u16; BUCKETS], docs: u32, discount: u16) -> f64 {
 /// merged at the end of the pass.
 #[derive(Debug)]
 pub struct LineCounts {
-    map: HashMap<u64, Counter, BuildU64>,
+    /// Lines seen in one document so far, with that document's buckets
+    /// packed ([`Once`]). Most lines of a corpus are seen once (article
+    /// sentences), so this tier holds most of the lines in a third of the
+    /// bytes per line of [`LineCounts::many`].
+    once: HashMap<u64, Once, BuildU64>,
+    /// Lines seen in two or more documents.
+    many: HashMap<u64, Counter, BuildU64>,
     min_docs: u32,
     max_similarity: f32,
     max_lines: usize,
@@ -133,7 +209,8 @@ impl LineCounts {
     /// An empty counter.
     pub fn new(config: &StripConfig) -> Self {
         LineCounts {
-            map: HashMap::default(),
+            once: HashMap::default(),
+            many: HashMap::default(),
             min_docs: config.learn_min_docs.max(2),
             max_similarity: config.learn_max_similarity,
             max_lines: config.learn_max_lines.max(1024),
@@ -206,63 +283,104 @@ impl LineCounts {
                 .min()
                 .unwrap_or(u32::MAX);
             let e = frame_of(h);
-            let at_edge = u32::from(h == first || h == last);
-            let c = self.map.entry(h).or_insert(Counter {
-                docs: 0,
-                edge: 0,
-                body: [0; BUCKETS],
-                frame: [0; BUCKETS],
-            });
-            c.docs = c.docs.saturating_add(1);
-            c.edge = c.edge.saturating_add(at_edge);
-            add_bucket(&mut c.body, b);
-            add_bucket(&mut c.frame, e);
+            let at_edge = h == first || h == last;
+            if let Some(c) = self.many.get_mut(&h) {
+                c.docs = c.docs.saturating_add(1);
+                c.edge = c.edge.saturating_add(u32::from(at_edge));
+                add_bucket(&mut c.body, b);
+                add_bucket(&mut c.frame, e);
+                continue;
+            }
+            let this = Once::new(b, e, at_edge);
+            match self.once.entry(h) {
+                Entry_::Vacant(v) => {
+                    v.insert(this);
+                }
+                Entry_::Occupied(o) => {
+                    let mut c = o.remove().counter();
+                    c.add(&this.counter());
+                    self.many.insert(h, c);
+                }
+            }
         }
-        if self.map.len() > self.max_lines {
+        if self.distinct_lines() > self.max_lines {
             self.prune();
         }
     }
 
     /// Forgets the rarest lines until at most half the budget is used.
     fn prune(&mut self) {
-        while self.map.len() > self.max_lines / 2 {
+        while self.distinct_lines() > self.max_lines / 2 {
             let floor = self.prune_floor;
-            self.map.retain(|_, c| c.docs > floor);
-            if self.map.len() > self.max_lines / 2 {
+            // The floor is at least 1: every line seen once goes.
+            self.once = HashMap::default();
+            self.many.retain(|_, c| c.docs > floor);
+            if self.distinct_lines() > self.max_lines / 2 {
                 self.prune_floor += 1;
             }
         }
     }
 
+    /// Adds the counts `c` of line `h`.
+    fn add(&mut self, h: u64, c: Counter) {
+        if let Some(a) = self.many.get_mut(&h) {
+            a.add(&c);
+        } else if let Some(o) = self.once.remove(&h) {
+            let mut a = o.counter();
+            a.add(&c);
+            self.many.insert(h, a);
+        } else if let Some(o) = Once::of(&c) {
+            self.once.insert(h, o);
+        } else {
+            self.many.insert(h, c);
+        }
+    }
+
     /// Adds another thread's counts.
     pub fn merge(&mut self, other: LineCounts) {
-        for (h, c) in other.map {
-            self.map
-                .entry(h)
-                .and_modify(|a| {
-                    a.docs = a.docs.saturating_add(c.docs);
-                    a.edge = a.edge.saturating_add(c.edge);
-                    for k in 0..BUCKETS {
-                        a.body[k] = a.body[k].saturating_add(c.body[k]);
-                        a.frame[k] = a.frame[k].saturating_add(c.frame[k]);
-                    }
-                })
-                .or_insert(c);
+        // The larger tables take the smaller ones' lines (the settings
+        // stay this counter's).
+        let settings = (self.min_docs, self.max_similarity, self.max_lines);
+        let (mut big, small) = if other.distinct_lines() > self.distinct_lines() {
+            (other, std::mem::take(self))
+        } else {
+            (std::mem::take(self), other)
+        };
+        (big.min_docs, big.max_similarity, big.max_lines) = settings;
+        big.prune_floor = big.prune_floor.max(small.prune_floor);
+        for (h, o) in small.once {
+            big.add(h, o.counter());
         }
-        self.prune_floor = self.prune_floor.max(other.prune_floor);
-        if self.map.len() > self.max_lines {
+        for (h, c) in small.many {
+            big.add(h, c);
+        }
+        *self = big;
+        if self.distinct_lines() > self.max_lines {
             self.prune();
         }
     }
 
     /// Distinct lines counted so far.
     pub fn distinct_lines(&self) -> usize {
-        self.map.len()
+        self.once.len() + self.many.len()
     }
 
-    /// Bytes of the counting table (slots of key, counters and control byte).
+    /// Bytes of the counting tables (slots of key, counters and control byte).
     pub fn table_bytes(&self) -> usize {
-        self.map.capacity() * (std::mem::size_of::<(u64, Counter)>() + 1)
+        self.once.capacity() * (std::mem::size_of::<(u64, Once)>() + 1)
+            + self.many.capacity() * (std::mem::size_of::<(u64, Counter)>() + 1)
+    }
+
+    /// Every line's counts, in hash order.
+    fn sorted(&self) -> Vec<(u64, Counter)> {
+        let mut entries: Vec<(u64, Counter)> = self
+            .once
+            .iter()
+            .map(|(&h, o)| (h, o.counter()))
+            .chain(self.many.iter().map(|(&h, c)| (h, *c)))
+            .collect();
+        entries.sort_unstable_by_key(|e| e.0);
+        entries
     }
 
     /// Writes the counts (for a sharded run, where each shard counts its
@@ -271,9 +389,8 @@ impl LineCounts {
     /// docs, `u32` edge, 8 x `u16` body, 8 x `u16` frame.
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
         w.write_all(&self.prune_floor.to_le_bytes())?;
-        w.write_all(&(self.map.len() as u64).to_le_bytes())?;
-        let mut entries: Vec<(&u64, &Counter)> = self.map.iter().collect();
-        entries.sort_unstable_by_key(|e| *e.0);
+        w.write_all(&(self.distinct_lines() as u64).to_le_bytes())?;
+        let entries = self.sorted();
         let mut rec = Vec::with_capacity(16 + 4 * BUCKETS);
         for (h, c) in entries {
             rec.clear();
@@ -292,7 +409,8 @@ impl LineCounts {
     /// [`LineCounts::merge`] does.
     pub fn merge_from(&mut self, r: &mut impl Read) -> io::Result<()> {
         let mut other = LineCounts {
-            map: HashMap::default(),
+            once: HashMap::default(),
+            many: HashMap::default(),
             min_docs: self.min_docs,
             max_similarity: self.max_similarity,
             max_lines: self.max_lines,
@@ -316,7 +434,7 @@ impl LineCounts {
                 c.frame[k] = word(BUCKETS + k);
             }
             let h = u64::from_le_bytes(rec[..8].try_into().unwrap_or_default());
-            other.map.insert(h, c);
+            other.add(h, c);
         }
         self.merge(other);
         Ok(())
@@ -326,7 +444,8 @@ impl LineCounts {
     pub fn learn(self) -> Learned {
         let mut index = HashMap::default();
         let mut lines = Vec::new();
-        for (h, c) in self.map {
+        // Lines seen once are below `min_docs` (at least 2).
+        for (h, c) in self.many {
             if c.docs < self.min_docs {
                 continue;
             }
@@ -737,6 +856,119 @@ mod tests {
         } else {
             text.to_string()
         }
+    }
+
+    #[test]
+    fn a_packed_line_unpacks_to_its_counters() {
+        for bits in 0..512u16 {
+            let o = Once(bits);
+            let c = o.counter();
+            assert_eq!(c.docs, 1);
+            // Buckets without their "present" bit are not part of the value.
+            let norm = Once::of(&c).expect("one document packs");
+            assert_eq!(norm.counter().body, c.body);
+            assert_eq!(norm.counter().frame, c.frame);
+            assert_eq!(norm.counter().edge, c.edge);
+        }
+        let two = Counter {
+            docs: 2,
+            edge: 0,
+            body: [0; BUCKETS],
+            frame: [0; BUCKETS],
+        };
+        assert_eq!(Once::of(&two), None);
+    }
+
+    proptest::proptest! {
+        /// Counts checked against the documents themselves (docs and edge
+        /// per line), and the same counts whether one counter sees every
+        /// document, three counters merged in any order see a third each,
+        /// or counts go through `write_to` / `merge_from`.
+        #[test]
+        fn counts_match_the_documents_however_they_are_split(
+            docs in proptest::collection::vec(
+                proptest::collection::vec(0usize..40, 1..12), 1..60),
+            order in 0usize..6,
+        ) {
+            let texts: Vec<String> = docs
+                .iter()
+                .map(|d| d.iter().map(|&l| format!("Line {}\n", letters(l))).collect())
+                .collect();
+            let cfg = StripConfig::default();
+            let mut all = LineCounts::new(&cfg);
+            let mut parts = [LineCounts::new(&cfg), LineCounts::new(&cfg), LineCounts::new(&cfg)];
+            for (i, t) in texts.iter().enumerate() {
+                all.observe(t);
+                parts[i % 3].observe(t);
+            }
+            let want = all.sorted();
+            // docs and edge, counted naively from the texts.
+            let mut naive: HashMap<u64, (u32, u32)> = HashMap::new();
+            for d in &docs {
+                let mut seen: Vec<usize> = d.clone();
+                seen.sort_unstable();
+                seen.dedup();
+                for &l in &seen {
+                    let h = line_key(format!("Line {}", letters(l)).as_bytes(), true);
+                    let e = naive.entry(h).or_default();
+                    e.0 += 1;
+                    e.1 += u32::from(l == d[0] || l == d[d.len() - 1]);
+                }
+            }
+            proptest::prop_assert_eq!(want.len(), naive.len());
+            for (h, c) in &want {
+                proptest::prop_assert_eq!(Some(&(c.docs, c.edge)), naive.get(h));
+                proptest::prop_assert!(c.body.iter().map(|&v| u32::from(v)).sum::<u32>() <= c.docs);
+                proptest::prop_assert!(c.frame.iter().map(|&v| u32::from(v)).sum::<u32>() <= c.docs);
+            }
+            let [a, b, c] = parts;
+            let (first, second, third) = match order {
+                0 => (a, b, c),
+                1 => (a, c, b),
+                2 => (b, a, c),
+                3 => (b, c, a),
+                4 => (c, a, b),
+                _ => (c, b, a),
+            };
+            let mut buf = Vec::new();
+            third.write_to(&mut buf).unwrap();
+            let mut merged = first;
+            merged.merge(second);
+            merged.merge_from(&mut buf.as_slice()).unwrap();
+            let got = merged.sorted();
+            proptest::prop_assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                proptest::prop_assert_eq!(g.0, w.0);
+                proptest::prop_assert_eq!((g.1.docs, g.1.edge, g.1.body, g.1.frame),
+                    (w.1.docs, w.1.edge, w.1.body, w.1.frame));
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_table_forgets_rare_lines_and_keeps_recurring_ones() {
+        let cfg = StripConfig {
+            learn_max_lines: 1024,
+            ..StripConfig::default()
+        };
+        let mut counts = LineCounts::new(&cfg);
+        for i in 0..3000 {
+            counts.observe(&format!(
+                "Sign up for the Daily Brief\nStory {} first line\nStory {} second line\n",
+                letters(i),
+                letters(i)
+            ));
+            assert!(counts.distinct_lines() <= 1024);
+        }
+        assert!(counts.prune_floor >= 1);
+        let chrome = line_key(b"Sign up for the Daily Brief", true);
+        let docs = counts.many.get(&chrome).map(|c| c.docs);
+        assert_eq!(
+            docs,
+            Some(3000),
+            "a line in every document is never forgotten"
+        );
+        assert!(counts.table_bytes() < 1024 * 200);
     }
 
     #[test]
