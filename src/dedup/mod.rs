@@ -274,6 +274,22 @@ impl Index {
         }
     }
 
+    /// Makes room for `docs` more documents, so that a pass that knows its
+    /// document count fills the index without regrowing (and copying) its
+    /// columns.
+    pub fn reserve(&mut self, docs: usize) {
+        let t = &mut self.table;
+        t.ids.reserve(docs);
+        t.text_len.reserve(docs);
+        t.exact.reserve(docs);
+        t.shingles.reserve(docs);
+        t.valid.reserve(docs);
+        for column in &mut t.keys {
+            column.reserve(docs);
+        }
+        t.sketch.reserve(docs.saturating_mul(t.k));
+    }
+
     /// Adds the next document; returns its number (0, 1, 2, ... in push order).
     pub fn push(&mut self, id: &str, text_len: usize, sig: &DocSignature) -> u32 {
         let t = &mut self.table;

@@ -1179,6 +1179,7 @@ fn sign_pass(
         stages,
     };
     let mut index = Index::new(cfg.dedup.as_ref().unwrap_or(&DedupConfig::default()));
+    index.reserve(spill.records as usize);
     let mut numbers = Vec::with_capacity(spill.records as usize);
     let mut pass = PassStats {
         name: "sign".into(),
