@@ -143,6 +143,12 @@ impl MinHasher {
         if !bins.contains(&EMPTY) {
             return;
         }
+        if k <= 128 {
+            if let Some(orders) = self.orders.as_deref() {
+                densify_small(bins, orders);
+                return;
+            }
+        }
         let filled = &mut scratch.filled;
         filled.clear();
         filled.extend_from_slice(bins);
@@ -198,6 +204,59 @@ impl MinHasher {
                 }
             }
             *slot = borrowed.unwrap_or(filled.get(first_filled).copied().unwrap_or(EMPTY));
+        }
+    }
+}
+
+/// [`MinHasher::densify`] for `k <= 128` (the default `k` is 128), with the
+/// same result: which bins are filled is a bit mask in one register, so a
+/// probe tests a bit instead of loading a bin, and the empty bins are
+/// visited by their bits. Filled bins are never written, so the values
+/// need no copy.
+fn densify_small(bins: &mut [u32], orders: &Orders) {
+    let k = bins.len();
+    let mut mask: u128 = 0;
+    for (j, &v) in bins.iter().enumerate() {
+        mask |= u128::from(v != EMPTY) << j;
+    }
+    if mask == 0 {
+        return;
+    }
+    let m = mask.count_ones() as usize;
+    let all = if k == 128 {
+        u128::MAX
+    } else {
+        (1u128 << k) - 1
+    };
+    let mut empty = !mask & all;
+    while empty != 0 {
+        let i = empty.trailing_zeros() as usize;
+        empty &= empty - 1;
+        let row = i * k..(i + 1) * k;
+        let j = if m * m >= k {
+            // The first filled bin of i's order: k / m probes on average.
+            orders
+                .perm
+                .get(row)
+                .and_then(|order| order.iter().find(|&&j| mask >> j & 1 == 1))
+                .map(|&j| usize::from(j))
+        } else {
+            // Few filled bins: the one of least rank in i's order.
+            let rank = orders.rank.get(row).unwrap_or(&[]);
+            let mut rest = mask;
+            let mut best = (u16::MAX, None);
+            while rest != 0 {
+                let j = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                let r = rank.get(j).copied().unwrap_or(u16::MAX);
+                if best.1.is_none() || r < best.0 {
+                    best = (r, Some(j));
+                }
+            }
+            best.1
+        };
+        if let Some(v) = j.and_then(|j| bins.get(j).copied()) {
+            bins[i] = v;
         }
     }
 }
@@ -306,26 +365,29 @@ mod tests {
     #[test]
     fn both_densification_paths_agree_with_walking_the_order() {
         // Tiny sets take the least-rank path, larger ones walk the order;
-        // both must give what a plain walk gives.
-        let h = MinHasher::new(64, 5);
-        for n in [1u64, 2, 3, 7, 8, 9, 20, 60] {
-            let s = set(0..n);
-            let got = sig(&h, &s);
-            let mut bins = vec![EMPTY; 64];
-            for &x in &s {
-                let b = (((x >> 32) * 64) >> 32) as usize;
-                bins[b] = bins[b].min((x as u32).min(EMPTY - 1));
-            }
-            let orders = h.orders.as_deref().unwrap();
-            for i in 0..64 {
-                if bins[i] == EMPTY {
-                    let j = orders.perm[i * 64..(i + 1) * 64]
-                        .iter()
-                        .find(|&&j| bins[j as usize] != EMPTY)
-                        .unwrap();
-                    assert_eq!(got[i], bins[*j as usize], "n={n} bin {i}");
-                } else {
-                    assert_eq!(got[i], bins[i]);
+        // both must give what a plain walk gives, with the bit-mask code
+        // (k <= 128) and the general one (k = 200).
+        for k in [64usize, 100, 128, 200] {
+            let h = MinHasher::new(k, 5);
+            for n in [1u64, 2, 3, 7, 8, 9, 11, 15, 20, 60, 150] {
+                let s = set(0..n);
+                let got = sig(&h, &s);
+                let mut bins = vec![EMPTY; k];
+                for &x in &s {
+                    let b = (((x >> 32) * k as u64) >> 32) as usize;
+                    bins[b] = bins[b].min((x as u32).min(EMPTY - 1));
+                }
+                let orders = h.orders.as_deref().unwrap();
+                for i in 0..k {
+                    if bins[i] == EMPTY {
+                        let j = orders.perm[i * k..(i + 1) * k]
+                            .iter()
+                            .find(|&&j| bins[j as usize] != EMPTY)
+                            .unwrap();
+                        assert_eq!(got[i], bins[*j as usize], "k={k} n={n} bin {i}");
+                    } else {
+                        assert_eq!(got[i], bins[i]);
+                    }
                 }
             }
         }
