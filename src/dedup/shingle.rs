@@ -125,10 +125,7 @@ impl Shingler {
         while let Some(&b) = bytes.get(i) {
             if b < 0x80 {
                 // The fast path: a run of ASCII, almost all of news text.
-                let end = bytes[i..]
-                    .iter()
-                    .position(|&b| b >= 0x80)
-                    .map_or(bytes.len(), |p| i + p);
+                let end = i + ascii_prefix(&bytes[i..]);
                 in_word = ascii_run(&bytes[i..end], table, in_word, out, starts);
                 after_unspaced = false;
                 i = end;
@@ -269,6 +266,24 @@ const fn ascii_table(fold_digits: bool) -> [u8; 128] {
     t
 }
 
+/// Length of the leading ASCII bytes of `b`, eight bytes at a time.
+#[inline]
+fn ascii_prefix(b: &[u8]) -> usize {
+    let mut i = 0;
+    for chunk in b.chunks_exact(8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0x80; 8]));
+        let high = word & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return i + (high.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| c >= 0x80)
+        .unwrap_or(b.len() - i)
+}
+
 fn push_char(out: &mut Vec<u8>, c: char) {
     let mut buf = [0u8; 4];
     out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
@@ -296,17 +311,24 @@ fn ascii_run(
     out.resize(j + 2 * run.len() + 1, 0);
     starts.resize(w + run.len() / 2 + 2, 0);
     let mut iw = in_word as usize;
-    for &b in run {
-        let m = table[(b & 0x7f) as usize];
-        let alnum = (m != 0) as usize;
-        let start = alnum & (iw ^ 1);
-        out[j] = b' ';
-        j += start & ((j != 0) as usize);
-        starts[w] = j;
-        w += start;
-        out[j] = m;
-        j += alnum;
-        iw = alnum;
+    {
+        // Plain slices in registers: a byte store through the `Vec` would
+        // make the compiler reload the `Vec`'s pointer after every store
+        // (a `u8` may alias anything).
+        let o = out.as_mut_slice();
+        let st = starts.as_mut_slice();
+        for &b in run {
+            let m = table[(b & 0x7f) as usize];
+            let alnum = (m != 0) as usize;
+            let start = alnum & (iw ^ 1);
+            o[j] = b' ';
+            j += start & ((j != 0) as usize);
+            st[w] = j;
+            w += start;
+            o[j] = m;
+            j += alnum;
+            iw = alnum;
+        }
     }
     out.truncate(j);
     starts.truncate(w);
@@ -403,6 +425,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn ascii_prefix_matches_a_byte_scan(
+            bytes in proptest::collection::vec(proptest::prop_oneof![0u8..0x80, 0x80u8..=255], 0..40),
+            ascii_run in 0usize..30,
+        ) {
+            let mut b = vec![b'a'; ascii_run];
+            b.extend(bytes);
+            let want = b.iter().position(|&c| c >= 0x80).unwrap_or(b.len());
+            proptest::prop_assert_eq!(ascii_prefix(&b), want);
+        }
+
         #[test]
         fn branch_free_ascii_path_matches_the_naive_one(
             text in "[ -~\t\n]{0,200}",
