@@ -2,7 +2,6 @@
 //! default settings (the full set and the sweep: `examples/eval_dedup.rs`).
 
 mod labeled;
-#[allow(dead_code)]
 mod util;
 
 use scour::dedup::DedupConfig;
