@@ -78,6 +78,20 @@ impl Reject {
         }
     }
 
+    /// A `too-large` reject: a record of `total` bytes over the limit
+    /// `max` (`--max-doc-bytes`), of which `head` was read.
+    pub fn too_large(source: &Source, total: u64, max: usize, head: &[u8]) -> Reject {
+        let mut r = Reject::new(
+            source,
+            "too-large",
+            format!("{total} bytes, over --max-doc-bytes {max}"),
+            head,
+        );
+        r.raw_len = total;
+        r.raw_truncated = true;
+        r
+    }
+
     /// Sets the record's id.
     pub fn with_id(mut self, id: Option<String>) -> Reject {
         self.id = id;

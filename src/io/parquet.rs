@@ -311,15 +311,12 @@ impl Rows {
                     Ok(bytes) if bytes.len() > self.max => {
                         let total = bytes.len();
                         let head = bytes.get(..self.max).unwrap_or(&bytes);
-                        let mut r = Reject::new(
+                        Err(Box::new(Reject::too_large(
                             &src,
-                            "too-large",
-                            format!("{total} bytes, over --max-doc-bytes {}", self.max),
+                            total as u64,
+                            self.max,
                             head,
-                        );
-                        r.raw_len = total as u64;
-                        r.raw_truncated = true;
-                        Err(Box::new(r))
+                        )))
                     }
                     Ok(bytes) => Ok((bytes, src)),
                     Err(e) => {

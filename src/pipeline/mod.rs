@@ -636,14 +636,7 @@ fn spawn_reader(
                     };
                     match input::read_all_bounded(&mut *reader, max) {
                         Ok((bytes, total)) if total > max as u64 => {
-                            let mut r = Reject::new(
-                                &src,
-                                "too-large",
-                                format!("{total} bytes, over --max-doc-bytes {max}"),
-                                &bytes,
-                            );
-                            r.raw_len = total;
-                            r.raw_truncated = true;
+                            let r = Reject::too_large(&src, total, max, &bytes);
                             batch_bytes += bytes.len();
                             batch.push(RawItem::Reject(r.with_id(Some(file.rel.to_string()))));
                         }
@@ -714,14 +707,7 @@ fn spawn_reader(
                             }
                             Ok(Line::TooLong(total)) => {
                                 offset += total + 1;
-                                let mut r = Reject::new(
-                                    &src,
-                                    "too-large",
-                                    format!("{total} bytes, over --max-doc-bytes {max}"),
-                                    &line,
-                                );
-                                r.raw_len = total;
-                                r.raw_truncated = true;
+                                let r = Reject::too_large(&src, total, max, &line);
                                 batch_bytes += line.len();
                                 batch.push(RawItem::Reject(r));
                             }

@@ -974,14 +974,7 @@ fn finish(ctx: &Ctx) -> Result<TaskState> {
     let mut report = ctx.report();
     // Counters in the order the passes of one process add them.
     let mut usage = Vec::new();
-    for stage in [
-        Stage::Prepare,
-        Stage::Learn,
-        Stage::Sign,
-        Stage::Bands,
-        Stage::Cluster,
-        Stage::Write,
-    ] {
+    for stage in Stage::ALL.into_iter().filter(|&s| s != Stage::Finish) {
         for t in 0..ctx.manifest.tasks(stage) {
             let state = load_state(ctx.work, stage, t)?;
             report.merge(&state.report);
