@@ -1033,12 +1033,7 @@ fn first_pass(
     })()?;
     pass.bytes = report.bytes_in;
     let mut counts: Option<LineCounts> = None;
-    for w in workers.drain() {
-        merge_worker(report, w, &mut counts);
-    }
-    pass.seconds = start.elapsed().as_secs_f64();
-    progress.pass_end(&pass);
-    report.passes.push(pass);
+    end_pass(report, &workers, &mut counts, pass, start, progress);
     let spill = match spill {
         Some(s) => Some(s.finish().map_err(|e| Error::io("spill file", e))?),
         None => None,
@@ -1056,6 +1051,24 @@ fn note_txt_credits(report: &mut Report, cfg: &PipelineConfig, doc: &Document) {
             credits: doc.credits.clone(),
         });
     }
+}
+
+/// Ends a pass: adds the workers' counters (and line counts) to the report,
+/// then the pass's time and statistics.
+fn end_pass(
+    report: &mut Report,
+    workers: &WorkerPool,
+    counts: &mut Option<LineCounts>,
+    mut pass: PassStats,
+    start: Instant,
+    progress: &dyn Progress,
+) {
+    for w in workers.drain() {
+        merge_worker(report, w, counts);
+    }
+    pass.seconds = start.elapsed().as_secs_f64();
+    progress.pass_end(&pass);
+    report.passes.push(pass);
 }
 
 fn merge_worker(report: &mut Report, w: Worker, counts: &mut Option<LineCounts>) {
@@ -1208,12 +1221,7 @@ fn sign_pass(
         }
         check_stop()
     })()?;
-    for w in workers.drain() {
-        merge_worker(report, w, &mut None);
-    }
-    pass.seconds = start.elapsed().as_secs_f64();
-    progress.pass_end(&pass);
-    report.passes.push(pass);
+    end_pass(report, &workers, &mut None, pass, start, progress);
     Ok((index, numbers))
 }
 
@@ -1351,11 +1359,6 @@ fn write_pass(
         }
         check_stop()
     })()?;
-    for w in workers.drain() {
-        merge_worker(report, w, &mut None);
-    }
-    pass.seconds = start.elapsed().as_secs_f64();
-    progress.pass_end(&pass);
-    report.passes.push(pass);
+    end_pass(report, &workers, &mut None, pass, start, progress);
     Ok(())
 }
