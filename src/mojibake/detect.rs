@@ -48,6 +48,9 @@ pub(crate) enum SeqKind {
     Decode,
     /// Bytes decoded, but one was lost (U+FFFD in the run): becomes U+FFFD.
     Lossy,
+    /// Bytes decoded, but one was lost and written as an ASCII `?` by a
+    /// lossy encoder (`â€?`, `Ã?Â¢`): becomes U+FFFD.
+    LossyQuestion,
     /// A lone `Â` (UTF-8 NBSP whose second byte was dropped or spaced).
     StrayA,
     /// `Ã`, `Š` or NBSP whose 0xA0 byte became the space after the run.
@@ -77,9 +80,32 @@ fn is_cont(b: u8) -> bool {
     (0x80..=0xBF).contains(&b)
 }
 
+/// How a candidate sequence lost a byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Loss {
+    /// Every byte is there.
+    None,
+    /// A U+FFFD stands for a byte.
+    Replacement,
+    /// An ASCII `?` stands for a byte.
+    Question,
+}
+
+/// Whether a `?` at `chars[k]`, byte `j` of a sequence whose bytes so far
+/// are `buf[..j]`, may stand for a lost byte: inside a run of mojibake (a
+/// non-ASCII char follows), or closing `â€` (E2 80), whose most common
+/// third byte, 0x9D of `”`, is one Windows-1252 leaves undefined.
+fn question_is_lost_byte(chars: &[char], k: usize, j: usize, buf: &[u8]) -> bool {
+    if chars.get(k) != Some(&'?') {
+        return false;
+    }
+    let inside = chars.get(k + 1).is_some_and(|c| !c.is_ascii());
+    inside || (j == 2 && buf.starts_with(&[0xE2, 0x80]))
+}
+
 /// Decodes the sequence starting at `i`, if there is one. Returns (chars
-/// used, decoded char, lossy).
-fn decode_at(bytes: &[Option<u8>], chars: &[char], i: usize) -> Option<(usize, char, bool)> {
+/// used, decoded char, how a byte was lost).
+fn decode_at(bytes: &[Option<u8>], chars: &[char], i: usize) -> Option<(usize, char, Loss)> {
     let lead = (*bytes.get(i)?)?;
     let n = utf8_len(lead);
     if n == 0 || i + n > bytes.len() {
@@ -87,18 +113,22 @@ fn decode_at(bytes: &[Option<u8>], chars: &[char], i: usize) -> Option<(usize, c
     }
     let mut buf = [0u8; 4];
     buf[0] = lead;
-    let mut lossy = false;
-    for (j, slot) in buf.iter_mut().enumerate().take(n).skip(1) {
+    let mut loss = Loss::None;
+    for j in 1..n {
         match bytes.get(i + j).copied().flatten() {
-            Some(b) if is_cont(b) => *slot = b,
-            _ if chars.get(i + j) == Some(&'\u{FFFD}') => {
-                lossy = true;
-                *slot = 0x80;
+            Some(b) if is_cont(b) => buf[j] = b,
+            _ if chars.get(i + j) == Some(&'\u{FFFD}') && loss != Loss::Question => {
+                loss = Loss::Replacement;
+                buf[j] = 0x80;
+            }
+            _ if loss != Loss::Replacement && question_is_lost_byte(chars, i + j, j, &buf[..j]) => {
+                loss = Loss::Question;
+                buf[j] = 0x80;
             }
             _ => return None,
         }
     }
-    if lossy {
+    if loss != Loss::None {
         // The lead and the bytes that survived must still be a valid
         // beginning; check with the lost bytes as the lowest legal value.
         if lead == 0xE0 && buf[1] < 0xA0 {
@@ -109,13 +139,13 @@ fn decode_at(bytes: &[Option<u8>], chars: &[char], i: usize) -> Option<(usize, c
         }
         return std::str::from_utf8(&buf[..n])
             .ok()
-            .map(|_| (n, '\u{FFFD}', true));
+            .map(|_| (n, '\u{FFFD}', loss));
     }
     if let Some(c) = std::str::from_utf8(&buf[..n])
         .ok()
         .and_then(|s| s.chars().next())
     {
-        return Some((n, c, false));
+        return Some((n, c, loss));
     }
     // CESU-8: a surrogate pair written as two 3-byte sequences.
     if lead == 0xED && (0xA0..=0xAF).contains(&buf[1]) && i + 6 <= bytes.len() {
@@ -127,7 +157,7 @@ fn decode_at(bytes: &[Option<u8>], chars: &[char], i: usize) -> Option<(usize, c
             let hi = 0xD800 + ((u32::from(buf[1] & 0x0F) << 6) | u32::from(buf[2] & 0x3F));
             let low = 0xDC00 + ((u32::from(lo[1] & 0x0F) << 6) | u32::from(lo[2] & 0x3F));
             let cp = 0x10000 + ((hi - 0xD800) << 10) + (low - 0xDC00);
-            return char::from_u32(cp).map(|c| (6, c, false));
+            return char::from_u32(cp).map(|c| (6, c, loss));
         }
     }
     None
@@ -323,26 +353,36 @@ pub(crate) fn eval_run(
     out.seqs.clear();
     out.score = 0.0;
     bytes.clear();
-    bytes.extend(chars.iter().map(|&c| page.byte_of(c)));
+    let a0 = page.char_of(0xA0) == '\u{A0}';
+    let last = chars.len().saturating_sub(1);
+    bytes.extend(chars.iter().enumerate().map(|(k, &c)| {
+        if c == ' ' && a0 && k > 0 && k < last {
+            // A space inside a run was let in by the caller because it sits
+            // where a 0xA0 byte belongs (`â €` for U+2800).
+            Some(0xA0)
+        } else {
+            page.byte_of(c)
+        }
+    }));
     // A space right after the run may be a 0xA0 byte (a no-break space in
     // every page tried here but MacRoman) that some process "normalized".
-    let virtual_a0 = ctx.next == Some(' ') && page.char_of(0xA0) == '\u{A0}';
+    let virtual_a0 = ctx.next == Some(' ') && a0;
     if virtual_a0 {
         bytes.push(Some(0xA0));
     }
     // First pass: candidates, greedy left to right.
     let mut i = 0;
     while i < chars.len() {
-        if let Some((n, c, lossy)) = decode_at(bytes, chars, i) {
+        if let Some((n, c, loss)) = decode_at(bytes, chars, i) {
             let mut seq = Seq {
                 first: i,
                 len: n,
                 out: c,
                 evidence: 0.0,
-                kind: if lossy {
-                    SeqKind::Lossy
-                } else {
-                    SeqKind::Decode
+                kind: match loss {
+                    Loss::None => SeqKind::Decode,
+                    Loss::Replacement => SeqKind::Lossy,
+                    Loss::Question => SeqKind::LossyQuestion,
                 },
                 eat: 0,
                 delete: false,
@@ -384,6 +424,20 @@ pub(crate) fn eval_run(
                 let src = chars.get(pos..pos + s.len).unwrap_or(&[]);
                 let lead_byte = bytes.get(pos).copied().flatten().unwrap_or(0);
                 let e = match s.kind {
+                    // Weak on its own: the run or the document must show
+                    // mojibake elsewhere.
+                    SeqKind::LossyQuestion => 0.5,
+                    SeqKind::Decode if src.contains(&' ') => {
+                        // A 0xA0 byte turned into a space inside the
+                        // sequence: only symbols (the Braille blank of
+                        // social media posts), and only weak.
+                        if s.out.is_alphabetic() {
+                            0.0
+                        } else {
+                            seq_evidence(page, cp1252, src, lead_byte, s.out, false, prev, next)
+                                .min(0.5)
+                        }
+                    }
                     SeqKind::Decode | SeqKind::Lossy => seq_evidence(
                         page,
                         cp1252,
@@ -455,6 +509,16 @@ pub(crate) fn eval_run(
                     .count() as f32;
             }
         }
+    }
+    // A `?` read as a lost byte needs a real sequence beside it in the run,
+    // except in the `â€?` form.
+    let real = out.seqs.iter().any(|s| {
+        let curly =
+            bytes.get(s.first) == Some(&Some(0xE2)) && bytes.get(s.first + 1) == Some(&Some(0x80));
+        s.evidence > 0.0 && (s.kind != SeqKind::LossyQuestion || curly)
+    });
+    if !real {
+        out.seqs.clear();
     }
     out.seqs.retain(|s| s.evidence > 0.0);
     out.score = out.seqs.iter().map(|s| s.evidence).sum::<f32>() - unexplained;

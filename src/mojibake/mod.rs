@@ -316,7 +316,7 @@ impl Repairer {
         let mut clean_runs = 0usize;
         // Pass 1: evaluate every run.
         while i < bytes.len() {
-            let end = run_end(bytes, i);
+            let end = self.bridge(text, i, run_end(bytes, i));
             let (Some(run), Some(before), Some(after)) =
                 (text.get(i..end), text.get(..i), text.get(end..))
             else {
@@ -490,7 +490,7 @@ impl Repairer {
             stats.lossy += plan
                 .seqs
                 .iter()
-                .filter(|s| s.kind == SeqKind::Lossy)
+                .filter(|s| matches!(s.kind, SeqKind::Lossy | SeqKind::LossyQuestion))
                 .count() as u64;
         }
         if changed_spans == 0 {
@@ -511,13 +511,58 @@ impl Repairer {
             [a, b] => flag(*a) & LEAD != 0 && flag(*b) & CONT != 0,
             _ => false,
         });
-        if pair || chars.iter().any(|&c| is_c1(c)) {
+        // A run holds ASCII only where `bridge` let in a lost byte.
+        if pair || chars.iter().any(|&c| is_c1(c) || c.is_ascii()) {
             return true;
         }
         match chars.last() {
             Some(&last) => last == 'Â' || (ctx.next == Some(' ') && flag(last) & LEAD != 0),
             None => false,
         }
+    }
+
+    /// Extends the run `text[start..end]` over single ASCII bytes that
+    /// stand for a byte of a UTF-8 sequence the run leaves incomplete (read
+    /// as Windows-1252): a `?` written by a lossy encoder for a byte it
+    /// could not map (`â€?` for `”`, `Ã?Â¢â?¬` in doubled mojibake), or a
+    /// space that was a 0xA0 byte (`â €` for the Braille blank U+2800). The
+    /// run goes on over the non-ASCII text after it. Whether the bytes
+    /// really decode is for [`eval_run`] to judge.
+    fn bridge(&self, text: &str, start: usize, mut end: usize) -> usize {
+        let bytes = text.as_bytes();
+        let Some(page) = self.pages.get(CP1252) else {
+            return end;
+        };
+        while let Some(&b) = bytes.get(end) {
+            if b != b'?' && b != b' ' {
+                break;
+            }
+            let Some(run) = text.get(start..end) else {
+                break;
+            };
+            // A space that would end the sequence is the run's own
+            // business (`Â ` and `Ã ` are judged with the text after them).
+            let missing = bytes_missing(page, run);
+            if missing == 0 || (b == b' ' && missing < 2) {
+                break;
+            }
+            let after = text.get(end + 1..).and_then(|t| t.chars().next());
+            match after {
+                Some(c) if !c.is_ascii() => {
+                    if b == b' ' && !page.byte_of(c).is_some_and(|x| (0x80..=0xBF).contains(&x)) {
+                        break;
+                    }
+                    end = run_end(bytes, end + 1);
+                }
+                _ => {
+                    if b == b'?' && run.ends_with("â€") {
+                        end += 1;
+                    }
+                    break;
+                }
+            }
+        }
+        end
     }
 
     /// Evaluates the run in `scratch.chars` on every page; the best result
@@ -691,6 +736,35 @@ fn next_non_ascii(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     bytes.len()
+}
+
+/// How many continuation bytes `run`, read through `page`, still owes: a
+/// lead byte at its end followed by fewer continuation bytes than it
+/// announces (a `?` or a space already let into the run counts as one).
+/// 0 when the run does not end inside a sequence.
+fn bytes_missing(page: &CodePage, run: &str) -> usize {
+    let mut conts = 0usize;
+    for c in run.chars().rev().take(4) {
+        let b = match c {
+            '?' | ' ' => 0x80,
+            c => match page.byte_of(c) {
+                Some(b) => b,
+                None => return 0,
+            },
+        };
+        let needed = match b {
+            0x80..=0xBF => {
+                conts += 1;
+                continue;
+            }
+            0xC2..=0xDF => 1,
+            0xE0..=0xEF => 2,
+            0xF0..=0xF4 => 3,
+            _ => 0usize,
+        };
+        return needed.saturating_sub(conts);
+    }
+    0
 }
 
 /// End of the run of non-ASCII bytes starting at `i` (always a char boundary).

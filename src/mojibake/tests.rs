@@ -124,3 +124,45 @@ fn repair_reaches_a_fixed_point() {
         assert_eq!(fix(&once), once, "input {input:?}");
     }
 }
+
+/// A document with plain mojibake elsewhere, so that weak evidence gets the
+/// document's support.
+const SUPPORT: &str = "Il a dit : â€œcâ€™est finiâ€\u{9d}.\n";
+
+#[test]
+fn repairs_bytes_lost_to_question_marks_and_spaces() {
+    let rows = [
+        // Lossy encoders write `?` for the 0x9D of `”`.
+        ("â€œbb+â€? from â€œbbâ€?", "“bb+� from “bb�"),
+        // Doubled mojibake whose middle layer lost bytes to `?`.
+        ("ItÃ?Â¢â?¬â?¢s epic. ItÃ?Â¢â?¬â?¢s", "It�¢��s epic. It�¢��s"),
+        // A Braille blank (E2 A0 80) whose 0xA0 became a space.
+        (
+            "â € Regulamento: prÃªmio em nosso endereÃ§o",
+            "⠀ Regulamento: prêmio em nosso endereço",
+        ),
+    ];
+    for (input, want) in rows {
+        assert_eq!(fix(input), want, "input {input:?}");
+    }
+}
+
+#[test]
+fn question_marks_and_spaces_in_real_text_stay() {
+    // Each line is correct text beside real mojibake: the mojibake is
+    // repaired, the line is not touched.
+    let rows = [
+        "Wie heißt die Straße? Weiß?",
+        "Un café…? Oui.",
+        "¿Qué?¡No!",
+        "Il a été « la » star.",
+        "NÃ? Não sei.",
+        "à € 5",
+    ];
+    for row in rows {
+        let text = format!("{SUPPORT}{row}");
+        let fixed = fix(&text);
+        assert!(fixed.ends_with(row), "{row:?} became {fixed:?}");
+        assert!(fixed.starts_with("Il a dit : “c’est fini”."), "{fixed:?}");
+    }
+}
