@@ -105,6 +105,55 @@ pub(crate) fn class(c: char) -> Class {
     }
 }
 
+/// Letter properties the detector asks about constantly, answered from a
+/// table below U+2600 (std's Unicode lookups are a binary search for every
+/// non-ASCII char) and by std above.
+pub(crate) trait Letter {
+    /// `char::is_alphabetic`.
+    fn alpha(self) -> bool;
+    /// `char::is_uppercase`.
+    fn upper(self) -> bool;
+    /// `char::is_lowercase`.
+    fn lower(self) -> bool;
+}
+
+const TABLE_END: usize = 0x2600;
+const ALPHA: u8 = 1;
+const UPPER: u8 = 2;
+const LOWER: u8 = 4;
+
+fn props(c: char) -> Option<u8> {
+    static TABLE: std::sync::OnceLock<Box<[u8]>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0..TABLE_END as u32)
+            .map(|u| {
+                let c = char::from_u32(u).unwrap_or('\0');
+                (u8::from(c.is_alphabetic()) * ALPHA)
+                    | (u8::from(c.is_uppercase()) * UPPER)
+                    | (u8::from(c.is_lowercase()) * LOWER)
+            })
+            .collect()
+    });
+    table.get(c as usize).copied()
+}
+
+impl Letter for char {
+    #[inline]
+    fn alpha(self) -> bool {
+        props(self).map_or_else(|| self.is_alphabetic(), |p| p & ALPHA != 0)
+    }
+
+    #[inline]
+    fn upper(self) -> bool {
+        props(self).map_or_else(|| self.is_uppercase(), |p| p & UPPER != 0)
+    }
+
+    #[inline]
+    fn lower(self) -> bool {
+        props(self).map_or_else(|| self.is_lowercase(), |p| p & LOWER != 0)
+    }
+}
+
 /// Scripts the detector tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Script {
@@ -206,6 +255,16 @@ mod tests {
         assert_eq!(class('😀'), Class::Good);
         assert_eq!(class('\u{F659}'), Class::Bad);
         assert_eq!(class('ᴴ'), Class::Bad);
+    }
+
+    #[test]
+    fn letter_table_agrees_with_std() {
+        for u in 0..0x3000u32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            assert_eq!(c.alpha(), c.is_alphabetic(), "{c:?}");
+            assert_eq!(c.upper(), c.is_uppercase(), "{c:?}");
+            assert_eq!(c.lower(), c.is_lowercase(), "{c:?}");
+        }
     }
 
     #[test]

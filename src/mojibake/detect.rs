@@ -8,7 +8,7 @@
 //! earns evidence (see [`seq_evidence`]); non-ASCII letters the page cannot
 //! explain cost evidence, since real mojibake leaves few of them.
 
-use super::classify::{class, is_box, may_stand_alone, script, Class, Script};
+use super::classify::{class, is_box, may_stand_alone, script, Class, Letter, Script};
 use super::tables::CodePage;
 
 /// One candidate repair inside a run.
@@ -194,11 +194,11 @@ fn seq_evidence(
         return 0.0;
     };
     let cont = src.get(1).copied().unwrap_or('\u{A0}');
-    let prev_letter = prev.is_some_and(char::is_alphabetic);
-    let next_letter = next.is_some_and(char::is_alphabetic);
+    let prev_letter = prev.is_some_and(char::alpha);
+    let next_letter = next.is_some_and(char::alpha);
     let mut e: f32;
     if lossy {
-        e = if prev.is_some_and(char::is_lowercase) || src.len() >= 3 {
+        e = if prev.is_some_and(char::lower) || src.len() >= 3 {
             2.0
         } else {
             1.0
@@ -213,9 +213,8 @@ fn seq_evidence(
         // (š ž œ Ÿ ª º µ ƒ) never follow an accented capital in real text;
         // on MacRoman, cp1251 and cp1253 the upper half holds letters of the
         // very languages the page is for.
-        let cont_letter = cont.is_alphabetic()
-            && !cp1252
-            && !(page.name == "cp1251" && matches!(lead_byte, 0xD0 | 0xD1));
+        let cont_letter =
+            cont.alpha() && !cp1252 && !(page.name == "cp1251" && matches!(lead_byte, 0xD0 | 0xD1));
         let cont_weight = if !cont_letter {
             2.0
         } else if matches!(page.name, "macroman" | "cp1251" | "cp1253" | "cp437") {
@@ -225,7 +224,7 @@ fn seq_evidence(
         };
         e = match lead_byte {
             0xC2 => {
-                if cont == '\u{A0}' && (prev.is_some_and(char::is_uppercase) || prev.is_none()) {
+                if cont == '\u{A0}' && (prev.is_some_and(char::upper) || prev.is_none()) {
                     0.5
                 } else if cont == '\u{A0}' && cp1252 && !prev.is_some_and(char::is_whitespace) {
                     // `Â` + NBSP after a lowercase letter or punctuation.
@@ -236,15 +235,15 @@ fn seq_evidence(
             }
             0xC3 => {
                 if out == 'à' && cont == '\u{A0}' {
-                    if next_letter || prev.is_some_and(char::is_lowercase) || !prev_letter {
+                    if next_letter || prev.is_some_and(char::lower) || !prev_letter {
                         2.0
                     } else {
                         0.5
                     }
-                } else if out.is_lowercase() {
+                } else if out.lower() {
                     cont_weight
                 } else if prev_letter
-                    || (next.is_some_and(char::is_lowercase) && !"’‘".contains(cont))
+                    || (next.is_some_and(char::lower) && !matches!(cont, '’' | '‘'))
                 {
                     // A capital inside a word or starting one (`Ã‰cole`);
                     // but `Ã’s` is a plural of Ã, not `Òs`.
@@ -254,7 +253,7 @@ fn seq_evidence(
                 }
             }
             _ => {
-                if out == 'Š' && cont == '\u{A0}' && next.is_some_and(char::is_lowercase) {
+                if out == 'Š' && cont == '\u{A0}' && next.is_some_and(char::lower) {
                     // `Å\u{a0}iauliai`: Š is common, Å + NBSP + lowercase is not.
                     2.0
                 } else if cont == '\u{A0}' {
@@ -266,25 +265,51 @@ fn seq_evidence(
         };
         // Pages other than cp1252 are rarer: capitals inside a word need
         // more evidence there (`NICIODATĂ™` is Romanian, not `DATÙ`).
-        if !cp1252 && out.is_uppercase() && prev_letter {
+        if !cp1252 && out.upper() && prev_letter {
             e *= 0.75;
         }
         // A symbol or box-drawing lead glued to a letter is not how symbols
         // are used in real text.
-        if !lead.is_alphabetic()
-            && out.is_alphabetic()
-            && (prev_letter || (is_box(lead) && (cont.is_alphabetic() || next_letter)))
+        if !lead.alpha()
+            && out.alpha()
+            && (prev_letter || (is_box(lead) && (cont.alpha() || next_letter)))
         {
             e = e.max(2.0);
         }
         // A little preference for the letters real text is full of, so that
         // ISO-8859-2 `ĂĄ` reads as `á` rather than cp1250's `å`.
-        if "áéíóúàèìòùâêîôûçãõñäëïöüß".contains(out) {
+        if matches!(
+            out,
+            'á' | 'é'
+                | 'í'
+                | 'ó'
+                | 'ú'
+                | 'à'
+                | 'è'
+                | 'ì'
+                | 'ò'
+                | 'ù'
+                | 'â'
+                | 'ê'
+                | 'î'
+                | 'ô'
+                | 'û'
+                | 'ç'
+                | 'ã'
+                | 'õ'
+                | 'ñ'
+                | 'ä'
+                | 'ë'
+                | 'ï'
+                | 'ö'
+                | 'ü'
+                | 'ß'
+        ) {
             e += 0.1;
         }
         // Symbol + symbol reading as a symbol (`¬´` -> `«` in MacRoman) is
         // how kaomoji look, not evidence.
-        if !cp1252 && !lead.is_alphabetic() && !cont.is_alphabetic() && !out.is_alphabetic() {
+        if !cp1252 && !lead.alpha() && !cont.alpha() && !out.alpha() {
             e = e.min(0.5);
         }
     }
@@ -294,16 +319,16 @@ fn seq_evidence(
     // Letters: the repaired word must look like a word. Neighbours that are
     // non-ASCII symbols are likely more mojibake, so they do not count as
     // word boundaries.
-    if out.is_alphabetic() {
+    if out.alpha() {
         let boundary = |c: Option<char>| c.is_none_or_ascii_non_alnum();
         let alone = boundary(prev) && boundary(next);
         if alone && src.len() == 2 && !may_stand_alone(out) {
             return -1.0;
         }
-        if out.is_lowercase()
+        if out.lower()
             && script(out) == Script::Latin
             && prev.is_some_and(|p| p.is_ascii_uppercase())
-            && !next.is_some_and(char::is_lowercase)
+            && !next.is_some_and(char::lower)
             && boundary(next)
         {
             return -1.0;
@@ -431,7 +456,7 @@ pub(crate) fn eval_run(
                         // A 0xA0 byte turned into a space inside the
                         // sequence: only symbols (the Braille blank of
                         // social media posts), and only weak.
-                        if s.out.is_alphabetic() {
+                        if s.out.alpha() {
                             0.0
                         } else {
                             seq_evidence(page, cp1252, src, lead_byte, s.out, false, prev, next)
@@ -452,7 +477,7 @@ pub(crate) fn eval_run(
                         // Weak on its own: the document must show mojibake
                         // elsewhere.
                         if class(s.out) != Class::Good
-                            || (src.len() < 2 && !(s.out.is_alphabetic() || s.out.is_numeric()))
+                            || (src.len() < 2 && !(s.out.alpha() || s.out.is_numeric()))
                         {
                             0.0
                         } else if src.len() >= 2 {
@@ -478,11 +503,24 @@ pub(crate) fn eval_run(
                 let byte = bytes.get(pos).copied().flatten();
                 if after_space {
                     // Another word.
-                } else if c.is_alphabetic()
-                    && (byte.is_some() || ('\u{C0}'..'\u{250}').contains(&c))
-                {
+                } else if c.alpha() && (byte.is_some() || ('\u{C0}'..'\u{250}').contains(&c)) {
                     unexplained += 1.0;
-                } else if byte.is_some_and(is_cont) && !"’‘“”…–—•«»\u{A0}°·".contains(c)
+                } else if byte.is_some_and(is_cont)
+                    && !matches!(
+                        c,
+                        '’' | '‘'
+                            | '“'
+                            | '”'
+                            | '…'
+                            | '–'
+                            | '—'
+                            | '•'
+                            | '«'
+                            | '»'
+                            | '\u{A0}'
+                            | '°'
+                            | '·'
+                    )
                 {
                     // A left-over continuation symbol (`â„¢` half decoded).
                     unexplained += 0.5;
@@ -505,7 +543,7 @@ pub(crate) fn eval_run(
                     .get(s.first..s.first + s.len)
                     .unwrap_or(&[])
                     .iter()
-                    .filter(|c| c.is_alphabetic())
+                    .filter(|c| c.alpha())
                     .count() as f32;
             }
         }
@@ -529,10 +567,7 @@ pub(crate) fn eval_run(
 /// otherwise the space is kept, as French `voilà le` needs it.
 fn a_grave_eats_space(after: &str) -> bool {
     let after_space = after.get(1..).unwrap_or("");
-    let word = after_space
-        .split(|c: char| !c.is_alphabetic())
-        .next()
-        .unwrap_or("");
+    let word = after_space.split(|c: char| !c.alpha()).next().unwrap_or("");
     let word_end = after_space.get(word.len()..).and_then(|r| r.chars().next());
     after_space.starts_with(' ')
         || (matches!(
@@ -570,13 +605,13 @@ fn stray_a_at_eol(page: &CodePage, cp1252: bool, chars: &[char], ctx: Context, o
 fn special_evidence(s: Seq, prev: Option<char>) -> f32 {
     match (s.kind, s.out) {
         (SeqKind::StrayA, _) => match prev {
-            Some(p) if !p.is_whitespace() && !p.is_uppercase() => 3.0,
+            Some(p) if !p.is_whitespace() && !p.upper() => 3.0,
             _ => 0.0,
         },
         (_, 'à') => {
-            if prev.is_some_and(char::is_lowercase) {
+            if prev.is_some_and(char::lower) {
                 2.0
-            } else if prev.is_some_and(char::is_alphabetic) {
+            } else if prev.is_some_and(char::alpha) {
                 0.0
             } else {
                 1.0

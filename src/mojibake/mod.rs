@@ -182,13 +182,14 @@ pub struct Change {
 pub struct Repairer {
     config: RepairConfig,
     pages: Vec<CodePage>,
-    /// Per BMP char: [`LEAD`] if some page maps it to a UTF-8 lead byte,
-    /// [`CONT`] if to a continuation byte (or it is a C1 control or U+FFFD).
-    flags: Vec<u8>,
+    /// Per BMP char, one bit per page (by index in `pages`) that maps it to
+    /// a UTF-8 lead byte.
+    lead: Vec<u16>,
+    /// Per BMP char, one bit per page that maps it to a continuation byte;
+    /// every bit for U+FFFD, `?` and the space, which may stand for a lost
+    /// byte.
+    cont: Vec<u16>,
 }
-
-const LEAD: u8 = 1;
-const CONT: u8 = 2;
 
 /// A run of non-ASCII text and what was decided for it.
 #[derive(Debug)]
@@ -200,7 +201,7 @@ struct Plan {
     seqs: Vec<Seq>,
 }
 
-/// Per-call scratch buffers.
+/// Scratch buffers, kept per thread between calls.
 #[derive(Default)]
 struct Scratch {
     chars: Vec<char>,
@@ -229,28 +230,39 @@ impl Repairer {
     /// Builds the repairer and its tables.
     pub fn new(config: RepairConfig) -> Self {
         let pages = tables::pages(config.dos);
-        let mut flags = vec![0u8; 0x10000];
-        let mut mark = |c: char, f: u8| {
-            if let Some(slot) = flags.get_mut(c as usize) {
-                *slot |= f;
-            }
-        };
-        for page in &pages {
-            for b in 0xC2..=0xF4 {
-                mark(page.char_of(b), LEAD);
-            }
-            for b in 0x80..=0xBF {
-                mark(page.char_of(b), CONT);
+        debug_assert!(pages.len() <= 16, "page masks are 16 bits");
+        let mut lead = vec![0u16; 0x10000];
+        let mut cont = vec![0u16; 0x10000];
+        for (p, page) in pages.iter().enumerate() {
+            let bit = 1u16 << p;
+            let chars = (0x80u8..=0xFF)
+                .map(|b| page.char_of(b))
+                .chain((0x80u8..=0x9F).map(char::from));
+            for c in chars {
+                let (Some(b), Some(l), Some(k)) = (
+                    page.byte_of(c),
+                    lead.get_mut(c as usize),
+                    cont.get_mut(c as usize),
+                ) else {
+                    continue;
+                };
+                match b {
+                    0x80..=0xBF => *k |= bit,
+                    0xC2..=0xF4 => *l |= bit,
+                    _ => {}
+                }
             }
         }
-        for b in 0x80u8..=0x9F {
-            mark(char::from(b), CONT);
+        for c in ['\u{FFFD}', '?', ' '] {
+            if let Some(k) = cont.get_mut(c as usize) {
+                *k = u16::MAX;
+            }
         }
-        mark('\u{FFFD}', CONT);
         Repairer {
             config,
             pages,
-            flags,
+            lead,
+            cont,
         }
     }
 
@@ -294,23 +306,44 @@ impl Repairer {
         false
     }
 
+    /// One round of repair, with this thread's scratch buffers.
     fn repair_once(
         &self,
         text: &str,
         out: &mut String,
         stats: &mut RepairStats,
+        explain: Option<&mut Vec<Change>>,
+    ) -> bool {
+        let bytes = text.as_bytes();
+        if next_non_ascii(bytes, 0) >= bytes.len() {
+            return false;
+        }
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+        }
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.repair_with(text, out, stats, explain, &mut scratch),
+            Err(_) => self.repair_with(text, out, stats, explain, &mut Scratch::default()),
+        })
+    }
+
+    fn repair_with(
+        &self,
+        text: &str,
+        out: &mut String,
+        stats: &mut RepairStats,
         mut explain: Option<&mut Vec<Change>>,
+        scratch: &mut Scratch,
     ) -> bool {
         let bytes = text.as_bytes();
         let mut i = next_non_ascii(bytes, 0);
         if i >= bytes.len() {
             return false;
         }
-        let mut scratch = Scratch {
-            page_totals: vec![0.0; self.pages.len()],
-            collect: true,
-            ..Scratch::default()
-        };
+        scratch.page_totals.clear();
+        scratch.page_totals.resize(self.pages.len(), 0.0);
+        scratch.collect = true;
+        scratch.bias.clear();
         let mut plans: Vec<Plan> = Vec::new();
         let mut doc_score = 0.0f32;
         let mut clean_runs = 0usize;
@@ -335,7 +368,7 @@ impl Repairer {
                 i = next_non_ascii(bytes, end);
                 continue;
             }
-            let page = self.best_page(&mut scratch, ctx);
+            let page = self.best_page(scratch, ctx);
             let has_c1 = self.config.c1_controls && scratch.chars.iter().any(|&c| is_c1(c));
             if scratch.best.seqs.is_empty() {
                 clean_runs += 1;
@@ -358,7 +391,7 @@ impl Repairer {
                     self.apply(&scratch.chars, &seqs, &mut inner);
                     scratch.chars.clear();
                     scratch.chars.extend(inner.chars());
-                    self.best_page(&mut scratch, ctx);
+                    self.best_page(scratch, ctx);
                     if scratch.best.score >= RUN_STRONG {
                         score += scratch.best.score;
                     }
@@ -412,7 +445,7 @@ impl Repairer {
             };
             scratch.chars.clear();
             scratch.chars.extend(run.chars());
-            let page = self.best_page(&mut scratch, ctx);
+            let page = self.best_page(scratch, ctx);
             if page != plan.page {
                 doc_score += scratch.best.score.max(0.0) - plan.score.max(0.0);
                 plan.page = page;
@@ -449,7 +482,7 @@ impl Repairer {
                 eat = plan.seqs.iter().map(|s| s.eat).max().unwrap_or(0);
                 self.apply(&scratch.chars, &plan.seqs, &mut run_out);
                 kind = self.kind_of(plan, &scratch.chars);
-                let layers = self.more_layers(&mut run_out, &mut scratch, text, plan);
+                let layers = self.more_layers(&mut run_out, scratch, text, plan);
                 if layers > 0 {
                     kind = "multi-layer";
                 }
@@ -506,19 +539,31 @@ impl Repairer {
     /// continuation byte, or one of the special forms (C1 control, a lead
     /// before a space that was 0xA0, a stray `Â`).
     fn may_hold_mojibake(&self, chars: &[char], ctx: Context) -> bool {
-        let flag = |c: char| self.flags.get(c as usize).copied().unwrap_or(0);
-        let pair = chars.windows(2).any(|w| match w {
-            [a, b] => flag(*a) & LEAD != 0 && flag(*b) & CONT != 0,
-            _ => false,
-        });
-        // A run holds ASCII only where `bridge` let in a lost byte.
-        if pair || chars.iter().any(|&c| is_c1(c) || c.is_ascii()) {
-            return true;
+        self.pages_to_try(chars, ctx) != 0 || chars.iter().any(|&c| is_c1(c))
+    }
+
+    /// The pages (one bit each) under which the run can hold a candidate
+    /// at all: a lead byte followed by a continuation byte, a lead before a
+    /// space that may have been 0xA0, or (Windows-1252) a stray `Â` at its
+    /// end. Other pages would find nothing, so they are not evaluated.
+    fn pages_to_try(&self, chars: &[char], ctx: Context) -> u16 {
+        let lead = |c: char| self.lead.get(c as usize).copied().unwrap_or(0);
+        let cont = |c: char| self.cont.get(c as usize).copied().unwrap_or(0);
+        let mut mask = 0u16;
+        for w in chars.windows(2) {
+            if let [a, b] = w {
+                mask |= lead(*a) & cont(*b);
+            }
         }
-        match chars.last() {
-            Some(&last) => last == 'Â' || (ctx.next == Some(' ') && flag(last) & LEAD != 0),
-            None => false,
+        if let Some(&last) = chars.last() {
+            if last == 'Â' {
+                mask |= 1 << CP1252;
+            }
+            if ctx.next == Some(' ') {
+                mask |= lead(last);
+            }
         }
+        mask
     }
 
     /// Extends the run `text[start..end]` over single ASCII bytes that
@@ -572,7 +617,11 @@ impl Repairer {
         scratch.best.seqs.clear();
         scratch.best.score = f32::MIN;
         let mut best_eff = f32::MIN;
+        let mask = self.pages_to_try(&scratch.chars, ctx);
         for (p, page) in self.pages.iter().enumerate() {
+            if mask & (1 << p) == 0 {
+                continue;
+            }
             eval_run(
                 page,
                 p == CP1252,

@@ -9,6 +9,11 @@
 //! pages in the wild. IBM code page 437 (DOS box drawing) is not in
 //! `encoding_rs`; its upper half is written out below.
 
+/// Chars below this are mapped back by direct lookup: it covers Latin,
+/// Greek, Cyrillic, general punctuation, currency and box drawing, so only
+/// MacRoman's Apple logo and ligatures take the binary search.
+const DIRECT_END: usize = 0x2600;
+
 /// One code page: byte -> char for the upper half, char -> byte back.
 #[derive(Debug, Clone)]
 pub(crate) struct CodePage {
@@ -20,8 +25,9 @@ pub(crate) struct CodePage {
     upper: [char; 128],
     /// (char, byte) sorted by char, for the way back.
     back: Vec<(char, u8)>,
-    /// The way back for U+0080..U+017F (most mojibake characters), 0 = none.
-    low: [u8; 256],
+    /// The way back for U+0080..[`DIRECT_END`] (every char of the Windows
+    /// pages and of DOS 437), 0 = none; `back` holds the few above.
+    low: Box<[u8]>,
 }
 
 impl CodePage {
@@ -44,7 +50,7 @@ impl CodePage {
         }
         back.sort_unstable();
         back.dedup_by_key(|p| p.0);
-        let mut low = [0u8; 256];
+        let mut low = vec![0u8; DIRECT_END - 0x80].into_boxed_slice();
         for &(c, b) in &back {
             if let Some(slot) = (c as usize).checked_sub(0x80).and_then(|i| low.get_mut(i)) {
                 *slot = b;
