@@ -13,7 +13,9 @@
 //!
 //! `DIR` defaults to `target/mojibake_eval`. With the news corpus present
 //! (`$SCOUR_NEWS` or `../shared/corpora/news_real.jsonl.gz`) its first 2 MB
-//! of text are timed too, as the clean common case.
+//! of text are timed too, as the clean common case, and the same documents
+//! with every 20th line mojibaked (Windows-1252), as the damaged case; those
+//! are written to `DIR/news_5pct.jsonl` for the Python side.
 
 #[path = "../tests/mojibake_gen/mod.rs"]
 mod mojibake_gen;
@@ -61,6 +63,30 @@ fn news_docs() -> Vec<String> {
         }
     }
     docs
+}
+
+/// `docs` with every 20th line read as Windows-1252; a line with no
+/// non-ASCII text gets a damaged phrase, so that 5% of lines really change.
+fn five_percent(docs: &[String]) -> Vec<String> {
+    let mojibake = |t: &str| encoding_rs::WINDOWS_1252.decode(t.as_bytes()).0.into_owned();
+    let mut n = 0usize;
+    docs.iter()
+        .map(|d| {
+            let mut out = String::with_capacity(d.len() + 64);
+            for line in d.split_inclusive('\n') {
+                n += 1;
+                if n % 20 == 0 {
+                    if line.is_ascii() {
+                        out.push_str(&mojibake("It’s a café — naïve "));
+                    }
+                    out.push_str(&mojibake(line));
+                } else {
+                    out.push_str(line);
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 /// Seconds per pass of `repair` over `docs` (best of a few passes).
@@ -147,6 +173,27 @@ fn main() -> std::io::Result<()> {
         );
     }
 
+    let damaged = five_percent(&news);
+    let damaged_bytes: usize = damaged.iter().map(String::len).sum();
+    let damaged_secs = if damaged.is_empty() {
+        0.0
+    } else {
+        time(&r, &damaged)
+    };
+    if !damaged.is_empty() {
+        println!(
+            "time on news with 5% of lines damaged: {:.2} ms for {:.2} MB = {:.0} MB/s",
+            damaged_secs * 1e3,
+            damaged_bytes as f64 / 1e6,
+            damaged_bytes as f64 / 1e6 / damaged_secs
+        );
+        let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("news_5pct.jsonl"))?);
+        for d in &damaged {
+            writeln!(f, "{}", serde_json::json!({ "text": d }))?;
+        }
+        f.flush()?;
+    }
+
     let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("cases.jsonl"))?);
     for c in &set {
         let line = serde_json::json!({
@@ -170,6 +217,8 @@ fn main() -> std::io::Result<()> {
         "news_docs": news.len(),
         "news_bytes": news_bytes,
         "news_seconds": news_secs,
+        "damaged_bytes": damaged_bytes,
+        "damaged_seconds": damaged_secs,
     });
     std::fs::write(dir.join("summary.json"), summary.to_string())?;
     println!("cases and summary written to {}", dir.display());
