@@ -68,7 +68,12 @@ fn news_docs() -> Vec<String> {
 /// `docs` with every 20th line read as Windows-1252; a line with no
 /// non-ASCII text gets a damaged phrase, so that 5% of lines really change.
 fn five_percent(docs: &[String]) -> Vec<String> {
-    let mojibake = |t: &str| encoding_rs::WINDOWS_1252.decode(t.as_bytes()).0.into_owned();
+    let mojibake = |t: &str| {
+        encoding_rs::WINDOWS_1252
+            .decode(t.as_bytes())
+            .0
+            .into_owned()
+    };
     let mut n = 0usize;
     docs.iter()
         .map(|d| {

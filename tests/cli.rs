@@ -74,6 +74,19 @@ fn fix_leaves_whitespace_alone() {
     assert_eq!(json_lines(&o.stdout)[0]["text"], "x  \n\n\n\ny");
 }
 
+#[test]
+fn nfc_only_with_the_flag_in_fix_and_run() {
+    let input = "{\"id\":\"a\",\"text\":\"Cafe\\u0301 ok\"}\n";
+    for cmd in ["fix", "run"] {
+        let o = run(&[cmd, "-q"], input.as_bytes());
+        assert!(o.status.success());
+        assert_eq!(json_lines(&o.stdout)[0]["text"], "Cafe\u{301} ok", "{cmd}");
+        let o = run(&[cmd, "-q", "--nfc"], input.as_bytes());
+        assert!(o.status.success());
+        assert_eq!(json_lines(&o.stdout)[0]["text"], "Café ok", "{cmd} --nfc");
+    }
+}
+
 fn gz(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(bytes).expect("gz");

@@ -120,6 +120,9 @@ pub struct RunArgs {
     /// Options of every subcommand.
     pub common: CommonArgs,
     #[command(flatten)]
+    /// Repair options.
+    pub fix: FixOpts,
+    #[command(flatten)]
     /// Strip options.
     pub strip: StripOpts,
     #[command(flatten)]
@@ -133,6 +136,19 @@ pub struct FixArgs {
     #[command(flatten)]
     /// Options of every subcommand.
     pub common: CommonArgs,
+    #[command(flatten)]
+    /// Repair options.
+    pub fix: FixOpts,
+}
+
+/// Options of the repair stage.
+#[derive(Debug, Args)]
+pub struct FixOpts {
+    /// After mojibake repair, normalize the text to Unicode NFC (`e` +
+    /// combining accent -> `é`); counted as `nfc` in the report and listed
+    /// by --explain. Off by default: it changes text that is not mojibake.
+    #[arg(long)]
+    pub nfc: bool,
 }
 
 /// `scour strip`.

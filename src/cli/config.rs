@@ -1,6 +1,6 @@
 //! Command-line arguments -> a validated [`PipelineConfig`].
 
-use super::args::{Cmd, CommonArgs, CreditsArg, DedupOpts, StripOpts};
+use super::args::{Cmd, CommonArgs, CreditsArg, DedupOpts, FixOpts, StripOpts};
 use anyhow::{bail, Result};
 use scour::boilerplate::CreditsMode;
 use scour::io::output::OutputTarget;
@@ -20,14 +20,21 @@ pub struct Config {
 
 /// Validates the arguments of one subcommand.
 pub fn from_args(cmd: Cmd) -> Result<Config> {
-    let (command, common, strip, dedup) = match cmd {
-        Cmd::Run(a) => (Command::Run, a.common, Some(a.strip), Some(a.dedup)),
-        Cmd::Fix(a) => (Command::Fix, a.common, None, None),
-        Cmd::Strip(a) => (Command::Strip, a.common, Some(a.strip), None),
-        Cmd::Dedup(a) => (Command::Dedup, a.common, None, Some(a.dedup)),
+    let (command, common, fix, strip, dedup) = match cmd {
+        Cmd::Run(a) => (
+            Command::Run,
+            a.common,
+            Some(a.fix),
+            Some(a.strip),
+            Some(a.dedup),
+        ),
+        Cmd::Fix(a) => (Command::Fix, a.common, Some(a.fix), None, None),
+        Cmd::Strip(a) => (Command::Strip, a.common, None, Some(a.strip), None),
+        Cmd::Dedup(a) => (Command::Dedup, a.common, None, None, Some(a.dedup)),
         Cmd::Plan(a) => (
             Command::Run,
             a.run.common,
+            Some(a.run.fix),
             Some(a.run.strip),
             Some(a.run.dedup),
         ),
@@ -35,6 +42,9 @@ pub fn from_args(cmd: Cmd) -> Result<Config> {
     };
     let mut p = PipelineConfig::new(command);
     let (report, quiet) = apply_common(&mut p, common)?;
+    if let Some(f) = fix {
+        apply_fix(&mut p, f);
+    }
     if let Some(s) = strip {
         apply_strip(&mut p, s);
     }
@@ -82,6 +92,12 @@ fn apply_common(p: &mut PipelineConfig, c: CommonArgs) -> Result<(Option<PathBuf
     p.max_doc_bytes = c.max_doc_bytes;
     p.temp_dir = c.temp_dir;
     Ok((c.report, c.quiet))
+}
+
+fn apply_fix(p: &mut PipelineConfig, f: FixOpts) {
+    if let Some(cfg) = &mut p.repair {
+        cfg.nfc = f.nfc;
+    }
 }
 
 fn apply_strip(p: &mut PipelineConfig, s: StripOpts) {

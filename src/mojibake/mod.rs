@@ -72,6 +72,10 @@ pub struct RepairConfig {
     pub c1_controls: bool,
     /// Also try DOS code page 437 (`╨┐` for `п`).
     pub dos: bool,
+    /// After repair, bring the text to Unicode normalization form C
+    /// (`e` + combining acute -> `é`). Off by default: normalization is
+    /// not mojibake, and it changes text that was written that way.
+    pub nfc: bool,
 }
 
 impl Default for RepairConfig {
@@ -81,6 +85,7 @@ impl Default for RepairConfig {
             stray_a: true,
             c1_controls: true,
             dos: true,
+            nfc: false,
         }
     }
 }
@@ -119,6 +124,8 @@ pub struct RepairStats {
     pub c1_controls: u64,
     /// Sequences that had lost a byte, replaced by U+FFFD.
     pub lossy: u64,
+    /// Documents that NFC normalization changed (`RepairConfig::nfc`).
+    pub nfc: u64,
 }
 
 impl RepairStats {
@@ -139,6 +146,7 @@ impl RepairStats {
         self.stray_a += other.stray_a;
         self.c1_controls += other.c1_controls;
         self.lossy += other.lossy;
+        self.nfc += other.nfc;
     }
 
     fn count(&mut self, kind: &str) {
@@ -173,7 +181,8 @@ pub struct Change {
     pub after: String,
     /// What kind of damage it was: `utf8-as-cp1252`, `utf8-as-latin1`,
     /// `utf8-as-macroman`, `utf8-as-cp125x`, `utf8-as-cp437`, `multi-layer`
-    /// (mojibake of mojibake), `stray-a` or `c1-control`.
+    /// (mojibake of mojibake), `stray-a`, `c1-control`, or `nfc` (the
+    /// stretch NFC normalization changed, when it is on).
     pub kind: &'static str,
 }
 
@@ -278,6 +287,33 @@ impl Repairer {
     /// later rounds are explained with offsets into the previous round's
     /// text.
     pub fn repair(
+        &self,
+        text: &str,
+        out: &mut String,
+        stats: &mut RepairStats,
+        mut explain: Option<&mut Vec<Change>>,
+    ) -> bool {
+        let repaired = self.repair_encoding(text, out, stats, explain.as_deref_mut());
+        if !self.config.nfc {
+            return repaired;
+        }
+        let source = if repaired { out.as_str() } else { text };
+        let Some(normal) = nfc_if_changed(source) else {
+            return repaired;
+        };
+        if let Some(ex) = explain {
+            ex.push(nfc_change(source, &normal));
+        }
+        stats.nfc += 1;
+        if !repaired {
+            stats.docs_changed += 1;
+        }
+        *out = normal;
+        true
+    }
+
+    /// [`Repairer::repair`] without NFC.
+    fn repair_encoding(
         &self,
         text: &str,
         out: &mut String,
@@ -759,6 +795,45 @@ impl Repairer {
             Some(p) => p.char_of(c as u32 as u8),
             None => c,
         }
+    }
+}
+
+/// `text` in NFC, when that differs from `text`.
+fn nfc_if_changed(text: &str) -> Option<String> {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return None;
+    }
+    let normal: String = text.nfc().collect();
+    (normal != text).then_some(normal)
+}
+
+/// The stretch where `before` and `after` differ (from the first to the
+/// last differing char), as an `nfc` change.
+fn nfc_change(before: &str, after: &str) -> Change {
+    let prefix: usize = before
+        .chars()
+        .zip(after.chars())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    let (b, a) = (
+        before.get(prefix..).unwrap_or(""),
+        after.get(prefix..).unwrap_or(""),
+    );
+    let suffix: usize = b
+        .chars()
+        .rev()
+        .zip(a.chars().rev())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum();
+    let suffix = suffix.min(b.len()).min(a.len());
+    Change {
+        start: prefix,
+        before: b.get(..b.len() - suffix).unwrap_or("").to_string(),
+        after: a.get(..a.len() - suffix).unwrap_or("").to_string(),
+        kind: "nfc",
     }
 }
 

@@ -166,3 +166,33 @@ fn question_marks_and_spaces_in_real_text_stay() {
         assert!(fixed.starts_with("Il a dit : “c’est fini”."), "{fixed:?}");
     }
 }
+
+#[test]
+fn nfc_is_off_by_default_and_composes_when_on() {
+    let decomposed = "Cafe\u{301} cre\u{300}me";
+    assert_eq!(fix(decomposed), decomposed);
+    let r = Repairer::new(RepairConfig {
+        nfc: true,
+        ..RepairConfig::default()
+    });
+    let mut out = String::new();
+    let mut stats = RepairStats::default();
+    let mut explain = Vec::new();
+    assert!(r.repair(decomposed, &mut out, &mut stats, Some(&mut explain)));
+    assert_eq!(out, "Café crème");
+    assert_eq!((stats.nfc, stats.docs_changed), (1, 1));
+    assert_eq!(explain.len(), 1);
+    let c = &explain[0];
+    assert_eq!((c.start, c.kind), (3, "nfc"));
+    assert_eq!(
+        (c.before.as_str(), c.after.as_str()),
+        ("e\u{301} cre\u{300}", "é crè")
+    );
+    // Mojibake and decomposed text together: both repaired, one document.
+    let mut stats = RepairStats::default();
+    assert!(r.repair("doesnâ€™t cafÃ© e\u{301}", &mut out, &mut stats, None));
+    assert_eq!(out, "doesn’t café é");
+    assert_eq!((stats.nfc, stats.docs_changed), (1, 1));
+    // Text already in NFC is not changed.
+    assert!(!r.repair("Café crème", &mut out, &mut stats, None));
+}
