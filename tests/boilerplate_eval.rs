@@ -15,38 +15,34 @@ fn labeled_set_meets_the_floor() {
         );
         return;
     };
-    let set = build(
-        &articles,
-        &SetConfig {
-            docs: 6_000,
-            seed: 7,
-        },
-    );
-    let (score, lost, missed) = run_scour(&set, &StripConfig::default());
-    eprintln!("{score:?}");
-    // The targets are 97 / 97 / 99.9 / 0.5. This set reaches
-    // 100 / 95.6 / 99.97 / 0.08: one unlisted line that many sites share
-    // ("Our journalism depends on your support") is kept where it is not
-    // framed by a site's own chrome, so the unlisted floor is 95.
-    // (Seed 42 with 20,000 documents: 100 / 98.3 / 99.95 / 0.15.)
-    assert!(
-        score.listed_removed() >= 97.0,
-        "listed {score:?} missed {:?}",
-        &missed[..missed.len().min(20)]
-    );
-    assert!(
-        score.unlisted_removed() >= 95.0,
-        "unlisted {score:?} missed {:?}",
-        &missed[..missed.len().min(20)]
-    );
-    assert!(
-        score.content_kept() >= 99.9,
-        "content {score:?} lost {:?}",
-        &lost[..lost.len().min(20)]
-    );
-    assert!(
-        score.damaged() <= 0.5,
-        "damaged {score:?} lost {:?}",
-        &lost[..lost.len().min(20)]
-    );
+    // The targets: 97% of listed and of unlisted boilerplate
+    // removed, 99.9% of content lines kept, at most 0.5% of documents
+    // damaged. Two seeds; seed 1 has the hardest site layouts of the seeds
+    // tried (20,000 documents, seeds 1-7 and 42: unlisted 99.65-100%,
+    // content 99.978-99.994%, damaged 0.04-0.28%).
+    for seed in [7, 1] {
+        let set = build(&articles, &SetConfig { docs: 6_000, seed });
+        let (score, lost, missed) = run_scour(&set, &StripConfig::default());
+        eprintln!("seed {seed}: {score:?}");
+        assert!(
+            score.listed_removed() >= 97.0,
+            "seed {seed}: listed {score:?} missed {:?}",
+            &missed[..missed.len().min(20)]
+        );
+        assert!(
+            score.unlisted_removed() >= 97.0,
+            "seed {seed}: unlisted {score:?} missed {:?}",
+            &missed[..missed.len().min(20)]
+        );
+        assert!(
+            score.content_kept() >= 99.9,
+            "seed {seed}: content {score:?} lost {:?}",
+            &lost[..lost.len().min(20)]
+        );
+        assert!(
+            score.damaged() <= 0.5,
+            "seed {seed}: damaged {score:?} lost {:?}",
+            &lost[..lost.len().min(20)]
+        );
+    }
 }

@@ -4,20 +4,26 @@
 //!
 //! ```text
 //! h[i]   = xxh3 of each non-blank line (case, spacing and digits folded)
-//! b      = per line, min-hash of the 3 longest lines of the middle (all
-//!          but the first and last 3 lines; 1 for 5 to 8 lines), leaving out
-//!          the line itself: a sketch of what the article is
+//! b, b2  = per line, two min-hashes (independent hash functions) of the 3
+//!          longest lines of the middle (all but the first and last 3
+//!          lines; 1 for 5 to 8 lines), leaving out the line itself: a
+//!          sketch of what the article is
 //! e      = per line, the smaller sketch of the first and the last line
 //!          other than itself: what frames it
 //! for each distinct h in the document:
 //!     docs += 1; edge += 1 when it is the first or last line
-//!     body[top 3 bits of b] += 1; frame[top 3 bits of e] += 1
+//!     body[top 3 bits of b] += 1; body2[top 3 bits of b2] += 1
+//!     frame[top 3 bits of e] += 1
 //! ```
 //!
-//! `max(body) / docs` estimates how often the documents that share the line
-//! share their body too; `max(frame) / docs` how often they share a frame. Site chrome recurs with
+//! The mean of `max(body) / docs` and `max(body2) / docs` estimates how
+//! often the documents that share the line share their body too;
+//! `max(frame) / docs` how often they share a frame. Site chrome recurs with
 //! different articles (low); a syndicated wire story recurs with copies of
-//! itself (high), so its body is never learned.
+//! itself (high), so its body is never learned. Two sketches, because one
+//! recurring line among a site's long lines (a prompt in mid-article) is
+//! the minimum of one sketch in most of the site's pages, which makes that
+//! sketch look shared; it is rarely the minimum of both.
 //!
 //! Learning keeps the lines with `docs >= learn_min_docs` and similarity at
 //! most `learn_max_similarity`. The second pass ([`Learned::strip`]) removes
@@ -29,8 +35,10 @@
 //!     a paragraph or a table: never removed
 //! anchors: learned lines that are "framed" (the first and last lines of
 //!     their documents, not counting themselves, mostly recur together: the
-//!     line travels with a site's chrome), or, in a run touching the head or
-//!     tail, "edgy" (mostly the first or last line of their documents)
+//!     line travels with a site's chrome), or "edgy" (the first or last line
+//!     in at least a quarter of their documents: recurring article lines,
+//!     such as subheads and quotes, almost never are, while chrome shared
+//!     by many sites is, wherever a site puts it)
 //! in each run of consecutive learned lines, remove:
 //!     at the head: from the edge through the last anchor
 //!     at the tail: from the first anchor through the edge
@@ -43,9 +51,9 @@
 //! Memory: one hash-map slot per distinct line. A line seen in one
 //! document so far takes a slot of 8 bytes of key and 2 of packed counters
 //! (16 with alignment) plus a control byte; a line seen in two or more 8
-//! bytes of key and 40 of counters plus a control byte. Most distinct lines
+//! bytes of key and 56 of counters plus a control byte. Most distinct lines
 //! of a corpus are seen once, so about 20 to 40 bytes a distinct line
-//! depending on the tables' load (56 to 112 for lines seen twice or more).
+//! depending on the tables' load (72 to 144 for lines seen twice or more).
 //! When a counter holds more than
 //! `learn_max_lines` lines it forgets the lines seen once (and then twice,
 //! ...), so memory stays bounded; such a line can still be learned if it
@@ -70,6 +78,10 @@ struct Counter {
     edge: u32,
     /// Documents per bucket of their body sketch (top 3 bits).
     body: [u16; BUCKETS],
+    /// The same for a second body sketch with another hash: one recurring
+    /// line among a site's long lines (a mid-article prompt) can make one
+    /// sketch look shared, but rarely both.
+    body2: [u16; BUCKETS],
     /// Documents per bucket of their frame sketch.
     frame: [u16; BUCKETS],
 }
@@ -78,8 +90,9 @@ struct Counter {
 /// first document's value, makes the counts independent of the order the
 /// documents come in (and of the thread count); the largest bucket over
 /// `docs` estimates how often the line comes with the same body (frame).
-/// With 8 buckets, unrelated contexts fill the largest bucket to about an
-/// eighth, far from the one-half threshold.
+/// A sketch is a minimum of 2 or 3 hashes, so its top bits lean towards 0:
+/// unrelated contexts fill the largest bucket to about a quarter (frame)
+/// or a third (body), still well below the one-half threshold.
 const BUCKETS: usize = 8;
 
 fn bucket(x: u32) -> usize {
@@ -95,13 +108,14 @@ fn add_bucket(hist: &mut [u16; BUCKETS], x: u32) {
 
 /// The counters of a line seen in one document, packed into 16 bits:
 /// bits 0-2 the body bucket and bit 3 set when there is one, bits 4-6 and
-/// bit 7 the same for the frame, bit 8 set when the line was at the edge.
+/// bit 7 the same for the frame, bit 8 set when the line was at the edge,
+/// bits 9-11 and bit 12 the second body sketch's bucket.
 /// [`Once::counter`] gives the [`Counter`] the line would have had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Once(u16);
 
 impl Once {
-    fn new(body: u32, frame: u32, at_edge: bool) -> Once {
+    fn new(body: u32, body2: u32, frame: u32, at_edge: bool) -> Once {
         let part = |x: u32| {
             if x == u32::MAX {
                 0
@@ -109,7 +123,7 @@ impl Once {
                 8 | bucket(x) as u16
             }
         };
-        Once(part(body) | part(frame) << 4 | u16::from(at_edge) << 8)
+        Once(part(body) | part(frame) << 4 | u16::from(at_edge) << 8 | part(body2) << 9)
     }
 
     fn counter(self) -> Counter {
@@ -117,10 +131,14 @@ impl Once {
             docs: 1,
             edge: u32::from(self.0 >> 8 & 1),
             body: [0; BUCKETS],
+            body2: [0; BUCKETS],
             frame: [0; BUCKETS],
         };
         if self.0 & 8 != 0 {
             c.body[usize::from(self.0 & 7)] = 1;
+        }
+        if self.0 & 0x1000 != 0 {
+            c.body2[usize::from(self.0 >> 9 & 7)] = 1;
         }
         if self.0 & 0x80 != 0 {
             c.frame[usize::from(self.0 >> 4 & 7)] = 1;
@@ -141,7 +159,7 @@ impl Once {
             }
         };
         Some(Once(
-            one(&c.body)? | one(&c.frame)? << 4 | (c.edge as u16) << 8,
+            one(&c.body)? | one(&c.frame)? << 4 | (c.edge as u16) << 8 | one(&c.body2)? << 9,
         ))
     }
 }
@@ -153,6 +171,7 @@ impl Counter {
         self.edge = self.edge.saturating_add(c.edge);
         for k in 0..BUCKETS {
             self.body[k] = self.body[k].saturating_add(c.body[k]);
+            self.body2[k] = self.body2[k].saturating_add(c.body2[k]);
             self.frame[k] = self.frame[k].saturating_add(c.frame[k]);
         }
     }
@@ -245,13 +264,18 @@ impl LineCounts {
             5..=8 => 1,
             _ => EDGE,
         };
-        let mut body = [(0usize, u32::MAX, 0u64); BODY + 1];
+        let mut body = [(0usize, u32::MAX, u32::MAX, 0u64); BODY + 1];
         for (&h, &len) in self.hashes[skip..n - skip]
             .iter()
             .zip(&self.lens[skip..n - skip])
         {
-            if len > body[BODY].0 && !body.iter().any(|b| b.2 == h && b.0 > 0) {
-                body[BODY] = (len, sketch(h, 0x5851_F42D_4C95_7F2D), h);
+            if len > body[BODY].0 && !body.iter().any(|b| b.3 == h && b.0 > 0) {
+                body[BODY] = (
+                    len,
+                    sketch(h, 0x5851_F42D_4C95_7F2D),
+                    sketch(h, 0x1B87_3593_A54F_F53A),
+                    h,
+                );
                 body.sort_unstable_by_key(|x| std::cmp::Reverse(x.0));
             }
         }
@@ -275,23 +299,20 @@ impl LineCounts {
         for &h in &self.hashes {
             // Each sketch leaves out the line itself: a line does not vouch
             // for its own context.
-            let b = body
-                .iter()
-                .filter(|x| x.0 > 0 && x.2 != h)
-                .take(BODY)
-                .map(|x| x.1)
-                .min()
-                .unwrap_or(u32::MAX);
+            let others = || body.iter().filter(|x| x.0 > 0 && x.3 != h).take(BODY);
+            let b = others().map(|x| x.1).min().unwrap_or(u32::MAX);
+            let b2 = others().map(|x| x.2).min().unwrap_or(u32::MAX);
             let e = frame_of(h);
             let at_edge = h == first || h == last;
             if let Some(c) = self.many.get_mut(&h) {
                 c.docs = c.docs.saturating_add(1);
                 c.edge = c.edge.saturating_add(u32::from(at_edge));
                 add_bucket(&mut c.body, b);
+                add_bucket(&mut c.body2, b2);
                 add_bucket(&mut c.frame, e);
                 continue;
             }
-            let this = Once::new(b, e, at_edge);
+            let this = Once::new(b, b2, e, at_edge);
             match self.once.entry(h) {
                 Entry_::Vacant(v) => {
                     v.insert(this);
@@ -386,18 +407,19 @@ impl LineCounts {
     /// Writes the counts (for a sharded run, where each shard counts its
     /// own documents and one task merges them). Layout, little-endian:
     /// `u32` prune floor, `u64` lines, then per line `u64` hash, `u32`
-    /// docs, `u32` edge, 8 x `u16` body, 8 x `u16` frame.
+    /// docs, `u32` edge, 8 x `u16` body, 8 x `u16` frame, 8 x `u16` second
+    /// body.
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
         w.write_all(&self.prune_floor.to_le_bytes())?;
         w.write_all(&(self.distinct_lines() as u64).to_le_bytes())?;
         let entries = self.sorted();
-        let mut rec = Vec::with_capacity(16 + 4 * BUCKETS);
+        let mut rec = Vec::with_capacity(16 + 6 * BUCKETS);
         for (h, c) in entries {
             rec.clear();
             rec.extend_from_slice(&h.to_le_bytes());
             rec.extend_from_slice(&c.docs.to_le_bytes());
             rec.extend_from_slice(&c.edge.to_le_bytes());
-            for v in c.body.iter().chain(&c.frame) {
+            for v in c.body.iter().chain(&c.frame).chain(&c.body2) {
                 rec.extend_from_slice(&v.to_le_bytes());
             }
             w.write_all(&rec)?;
@@ -419,7 +441,7 @@ impl LineCounts {
             lens: Vec::new(),
         };
         let n = u64::from_le_bytes(read_array(r)?);
-        let mut rec = [0u8; 16 + 4 * BUCKETS];
+        let mut rec = [0u8; 16 + 6 * BUCKETS];
         for _ in 0..n {
             r.read_exact(&mut rec)?;
             let word = |i: usize| u16::from_le_bytes([rec[16 + 2 * i], rec[17 + 2 * i]]);
@@ -427,11 +449,13 @@ impl LineCounts {
                 docs: u32::from_le_bytes([rec[8], rec[9], rec[10], rec[11]]),
                 edge: u32::from_le_bytes([rec[12], rec[13], rec[14], rec[15]]),
                 body: [0; BUCKETS],
+                body2: [0; BUCKETS],
                 frame: [0; BUCKETS],
             };
             for k in 0..BUCKETS {
                 c.body[k] = word(k);
                 c.frame[k] = word(BUCKETS + k);
+                c.body2[k] = word(2 * BUCKETS + k);
             }
             let h = u64::from_le_bytes(rec[..8].try_into().unwrap_or_default());
             other.add(h, c);
@@ -457,13 +481,13 @@ impl LineCounts {
             // unless it also comes with the same frame: then it is a site's
             // chrome whose long lines fill a short page's middle (copies of
             // one whole page are left to dedup by the all-learned guard).
-            let similarity = top_share(&c.body, c.docs, 0);
+            let similarity = (top_share(&c.body, c.docs, 0) + top_share(&c.body2, c.docs, 0)) / 2.0;
             if similarity > f64::from(self.max_similarity) && frame_share < 0.7 {
                 continue;
             }
             index.insert(h, lines.len() as u32);
             lines.push(Entry {
-                edgy: f64::from(c.edge) >= 0.6 * f64::from(c.docs),
+                edgy: f64::from(c.edge) >= 0.25 * f64::from(c.docs),
                 framed,
                 docs: c.docs,
                 text: OnceLock::new(),
@@ -488,7 +512,7 @@ pub struct LearnedLine {
 #[derive(Debug)]
 struct Entry {
     docs: u32,
-    /// Mostly the first or last line of its documents.
+    /// The first or last line of at least a quarter of its documents.
     edgy: bool,
     /// Mostly framed by the same edge lines: it travels with a site's chrome.
     framed: bool,
@@ -640,7 +664,7 @@ impl Learned {
                 let anchor = |&(_, e): &(u32, u32)| {
                     self.lines
                         .get(e as usize)
-                        .is_some_and(|e| e.framed || ((at_head || at_tail) && e.edgy))
+                        .is_some_and(|e| e.framed || e.edgy)
                 };
                 let (Some(first), Some(last)) =
                     (run.iter().position(anchor), run.iter().rposition(anchor))
@@ -860,13 +884,14 @@ mod tests {
 
     #[test]
     fn a_packed_line_unpacks_to_its_counters() {
-        for bits in 0..512u16 {
+        for bits in 0..0x2000u16 {
             let o = Once(bits);
             let c = o.counter();
             assert_eq!(c.docs, 1);
             // Buckets without their "present" bit are not part of the value.
             let norm = Once::of(&c).expect("one document packs");
             assert_eq!(norm.counter().body, c.body);
+            assert_eq!(norm.counter().body2, c.body2);
             assert_eq!(norm.counter().frame, c.frame);
             assert_eq!(norm.counter().edge, c.edge);
         }
@@ -874,6 +899,7 @@ mod tests {
             docs: 2,
             edge: 0,
             body: [0; BUCKETS],
+            body2: [0; BUCKETS],
             frame: [0; BUCKETS],
         };
         assert_eq!(Once::of(&two), None);
@@ -939,8 +965,8 @@ mod tests {
             proptest::prop_assert_eq!(got.len(), want.len());
             for (g, w) in got.iter().zip(&want) {
                 proptest::prop_assert_eq!(g.0, w.0);
-                proptest::prop_assert_eq!((g.1.docs, g.1.edge, g.1.body, g.1.frame),
-                    (w.1.docs, w.1.edge, w.1.body, w.1.frame));
+                proptest::prop_assert_eq!((g.1.docs, g.1.edge, g.1.body, g.1.body2, g.1.frame),
+                    (w.1.docs, w.1.edge, w.1.body, w.1.body2, w.1.frame));
             }
         }
     }

@@ -65,12 +65,17 @@ pub fn load_articles(max: usize) -> Option<Vec<Vec<String>>> {
         let Some(text) = v.get("text").and_then(|t| t.as_str()) else {
             continue;
         };
+        // A line that repeats an earlier line of its article is left out:
+        // some wire articles carry a block of paragraphs twice, and the
+        // second copy is the repeats layer's to remove, not content.
+        let mut seen = std::collections::HashSet::new();
         let body: Vec<String> = text
             .lines()
             .map(|l| l.trim_end().to_string())
             .filter(|l| {
                 let t = l.trim().to_lowercase();
                 !(t.is_empty() || (t.starts_with("reuter") && t.len() <= 12))
+                    && seen.insert(l.trim().to_string())
             })
             .collect();
         if body.len() >= 3 {
