@@ -16,7 +16,7 @@ const TARGET_BYTES: usize = 8 << 20;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
-use common::news_path;
+use common::{five_percent, mojibake, news_path};
 
 /// Documents of clean text, about `TARGET_BYTES` in all.
 fn clean_docs() -> Vec<String> {
@@ -56,35 +56,6 @@ fn clean_docs() -> Vec<String> {
         docs.push(doc);
     }
     docs
-}
-
-/// `text` as UTF-8 read as Windows-1252.
-fn mojibake(text: &str) -> String {
-    let (s, _, _) = encoding_rs::WINDOWS_1252.decode(text.as_bytes());
-    s.into_owned()
-}
-
-/// Every 20th line mojibaked; lines without non-ASCII get a typical
-/// damaged word so that the damage is really 5% of the lines.
-fn five_percent(docs: &[String]) -> Vec<String> {
-    let mut n = 0usize;
-    docs.iter()
-        .map(|d| {
-            let mut out = String::with_capacity(d.len() + 64);
-            for line in d.split_inclusive('\n') {
-                n += 1;
-                if n % 20 == 0 {
-                    if line.is_ascii() {
-                        out.push_str(&mojibake("It’s a café — naïve "));
-                    }
-                    out.push_str(&mojibake(line));
-                } else {
-                    out.push_str(line);
-                }
-            }
-            out
-        })
-        .collect()
 }
 
 fn bench(c: &mut Criterion) {

@@ -49,6 +49,21 @@ def fix(text):
     return ftfy.fix_text(text, config=CONFIG)
 
 
+def time_ftfy(texts):
+    """Seconds ftfy takes over `texts`, and their size in MB."""
+    nbytes = sum(len(t.encode("utf-8")) for t in texts)
+    t = time.perf_counter()
+    for s in texts:
+        fix(s)
+    return time.perf_counter() - t, nbytes / 1e6
+
+
+def ratio_line(what, texts, scour_seconds):
+    secs, mb = time_ftfy(texts)
+    print(f"{what} ({mb:.2f} MB): ftfy {mb/secs:.2f} MB/s, "
+          f"scour {mb/max(scour_seconds, 1e-9):.1f} MB/s -> scour is {secs/max(scour_seconds, 1e-9):.0f}x faster")
+
+
 def main():
     cases = [json.loads(l) for l in open(DIR / "cases.jsonl", encoding="utf-8")]
     summary = json.load(open(DIR / "summary.json", encoding="utf-8"))
@@ -74,15 +89,7 @@ def main():
     print(f"{'fixed':>14}  {100*summary['fixed']/max(sp,1):14.2f}%  {100*fixed/max(positives,1):14.2f}%")
     print(f"{'false changes':>14}  {100*summary['false_changes']/max(sn,1):14.2f}%  {100*false_changes/max(negatives,1):14.2f}%")
 
-    inputs = [c["input"] for c in cases]
-    nbytes = sum(len(s.encode("utf-8")) for s in inputs)
-    t = time.perf_counter()
-    for s in inputs:
-        fix(s)
-    secs = time.perf_counter() - t
-    ratio = secs / max(summary["case_seconds"], 1e-9)
-    print(f"eval inputs ({nbytes/1e6:.2f} MB): ftfy {nbytes/1e6/secs:.2f} MB/s, "
-          f"scour {nbytes/1e6/summary['case_seconds']:.1f} MB/s -> scour is {ratio:.0f}x faster")
+    ratio_line("eval inputs", [c["input"] for c in cases], summary["case_seconds"])
 
     if summary["news_docs"] and NEWS.is_file():
         docs = []
@@ -91,27 +98,12 @@ def main():
                 docs.append(json.loads(line)["text"])
                 if len(docs) >= summary["news_docs"]:
                     break
-        nbytes = sum(len(d.encode("utf-8")) for d in docs)
-        t = time.perf_counter()
-        for d in docs:
-            fix(d)
-        secs = time.perf_counter() - t
-        ratio = secs / max(summary["news_seconds"], 1e-9)
-        print(f"clean news ({nbytes/1e6:.2f} MB): ftfy {nbytes/1e6/secs:.2f} MB/s, "
-              f"scour {nbytes/1e6/summary['news_seconds']:.0f} MB/s -> scour is {ratio:.0f}x faster")
+        ratio_line("clean news", docs, summary["news_seconds"])
 
     damaged = DIR / "news_5pct.jsonl"
     if summary.get("damaged_seconds") and damaged.is_file():
         docs = [json.loads(l)["text"] for l in open(damaged, encoding="utf-8")]
-        nbytes = sum(len(d.encode("utf-8")) for d in docs)
-        t = time.perf_counter()
-        for d in docs:
-            fix(d)
-        secs = time.perf_counter() - t
-        ratio = secs / max(summary["damaged_seconds"], 1e-9)
-        print(f"news, 5% of lines damaged ({nbytes/1e6:.2f} MB): ftfy {nbytes/1e6/secs:.2f} MB/s, "
-              f"scour {nbytes/1e6/summary['damaged_seconds']:.0f} MB/s -> scour is {ratio:.0f}x faster")
-
+        ratio_line("news, 5% of lines damaged", docs, summary["damaged_seconds"])
 
 if __name__ == "__main__":
     main()

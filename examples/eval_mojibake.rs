@@ -17,9 +17,12 @@
 //! with every 20th line mojibaked (Windows-1252), as the damaged case; those
 //! are written to `DIR/news_5pct.jsonl` for the Python side.
 
+#[path = "../benches/common/mod.rs"]
+mod common;
 #[path = "../tests/mojibake_gen/mod.rs"]
 mod mojibake_gen;
 
+use common::{five_percent, news_path};
 use mojibake_gen::{cases, score};
 use scour::mojibake::{RepairConfig, RepairStats, Repairer};
 use std::io::{BufRead, BufReader, Write};
@@ -37,13 +40,8 @@ fn arg(name: &str) -> Option<String> {
 }
 
 fn news_docs() -> Vec<String> {
-    let path = std::env::var_os("SCOUR_NEWS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/news_real.jsonl.gz")
-        });
     let mut docs = Vec::new();
-    let Ok(f) = std::fs::File::open(path) else {
+    let Ok(f) = std::fs::File::open(news_path()) else {
         return docs;
     };
     let mut total = 0;
@@ -63,35 +61,6 @@ fn news_docs() -> Vec<String> {
         }
     }
     docs
-}
-
-/// `docs` with every 20th line read as Windows-1252; a line with no
-/// non-ASCII text gets a damaged phrase, so that 5% of lines really change.
-fn five_percent(docs: &[String]) -> Vec<String> {
-    let mojibake = |t: &str| {
-        encoding_rs::WINDOWS_1252
-            .decode(t.as_bytes())
-            .0
-            .into_owned()
-    };
-    let mut n = 0usize;
-    docs.iter()
-        .map(|d| {
-            let mut out = String::with_capacity(d.len() + 64);
-            for line in d.split_inclusive('\n') {
-                n += 1;
-                if n % 20 == 0 {
-                    if line.is_ascii() {
-                        out.push_str(&mojibake("It’s a café — naïve "));
-                    }
-                    out.push_str(&mojibake(line));
-                } else {
-                    out.push_str(line);
-                }
-            }
-            out
-        })
-        .collect()
 }
 
 /// Seconds per pass of `repair` over `docs` (best of a few passes).
