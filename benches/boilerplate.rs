@@ -68,13 +68,12 @@ fn bench(c: &mut Criterion) {
         })
         .expect("rules");
         g.bench_function(name, |b| {
-            let (mut out, mut credits, mut removed, mut stats) =
-                (String::new(), Vec::new(), Vec::new(), StripStats::default());
+            let (mut out, mut credits, mut stats) =
+                (String::new(), Vec::new(), StripStats::default());
             b.iter(|| {
                 for d in &docs {
                     credits.clear();
-                    removed.clear();
-                    s.strip(d, &mut out, &mut credits, &mut removed, &mut stats);
+                    s.strip(d, &mut out, &mut credits, None, &mut stats);
                 }
             })
         });
@@ -101,11 +100,10 @@ fn bench(c: &mut Criterion) {
     );
     let learned = counts.learn();
     g.bench_function("learned-strip", |b| {
-        let (mut out, mut removed, mut stats) = (String::new(), Vec::new(), StripStats::default());
+        let (mut out, mut stats) = (String::new(), StripStats::default());
         b.iter(|| {
             for d in &docs {
-                removed.clear();
-                learned.strip(d, &mut out, &mut removed, &mut stats);
+                learned.strip(d, &mut out, None, &mut stats);
             }
         })
     });

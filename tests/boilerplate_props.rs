@@ -43,7 +43,7 @@ fn doc() -> impl Strategy<Value = String> {
 fn strip(text: &str) -> (String, Vec<String>, Vec<Removed>) {
     let (mut out, mut credits, mut removed, mut stats) =
         (String::new(), Vec::new(), Vec::new(), StripStats::default());
-    if !stripper().strip(text, &mut out, &mut credits, &mut removed, &mut stats) {
+    if !stripper().strip(text, &mut out, &mut credits, Some(&mut removed), &mut stats) {
         out = text.to_string();
     }
     assert_eq!(stats.lines_removed as usize, removed.len());
@@ -98,7 +98,7 @@ proptest! {
         let s = Stripper::new(StripConfig { repeats: false, ..StripConfig::default() }).expect("rules");
         let run = |t: &str| {
             let (mut out, mut c, mut r, mut st) = (String::new(), Vec::new(), Vec::new(), StripStats::default());
-            if s.strip(t, &mut out, &mut c, &mut r, &mut st) { out } else { t.to_string() }
+            if s.strip(t, &mut out, &mut c, Some(&mut r), &mut st) { out } else { t.to_string() }
         };
         let once = run(&text);
         let twice = run(&once);
@@ -116,7 +116,7 @@ proptest! {
         for d in &docs {
             let mut out = String::new();
             let mut removed = Vec::new();
-            let kept = if learned.strip(d, &mut out, &mut removed, &mut StripStats::default()) { out } else { d.clone() };
+            let kept = if learned.strip(d, &mut out, Some(&mut removed), &mut StripStats::default()) { out } else { d.clone() };
             let input: Vec<&str> = d.lines().collect();
             let output: Vec<&str> = kept.lines().collect();
             prop_assert!(subsequence(&output, &input));

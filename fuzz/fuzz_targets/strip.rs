@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Some(s) = STRIPPER.get_or_init(|| Stripper::new(StripConfig::default()).ok()) else { return };
     let (mut out, mut credits, mut removed, mut stats) = (String::new(), Vec::new(), Vec::new(), StripStats::default());
-    let kept = if s.strip(text, &mut out, &mut credits, &mut removed, &mut stats) { out.as_str() } else { text };
+    let kept = if s.strip(text, &mut out, &mut credits, Some(&mut removed), &mut stats) { out.as_str() } else { text };
     let input_lines: std::collections::HashSet<&str> = text.lines().map(str::trim).collect();
     for line in kept.lines() {
         assert!(input_lines.contains(line.trim()), "invented line {line:?}");
@@ -20,5 +20,5 @@ fuzz_target!(|data: &[u8]| {
     counts.observe(kept);
     let learned = counts.learn();
     let mut out2 = String::new();
-    learned.strip(kept, &mut out2, &mut removed, &mut stats);
+    learned.strip(kept, &mut out2, Some(&mut removed), &mut stats);
 });

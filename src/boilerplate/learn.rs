@@ -557,8 +557,9 @@ impl Learned {
         self.lines.is_empty()
     }
 
-    /// Strips learned lines of `text` into `out` (cleared first). Returns
-    /// `true` when the text changed; when `false`, `out` is unspecified.
+    /// Strips learned lines of `text` into `out` (cleared first); removed
+    /// lines go to `removed` when given. Returns `true` when the text
+    /// changed; when `false`, `out` is unspecified.
     ///
     /// `stats.docs_learned` counts the documents this layer changed
     /// (`docs_changed` is left to the first pass, which sees every document).
@@ -566,7 +567,7 @@ impl Learned {
         &self,
         text: &str,
         out: &mut String,
-        removed: &mut Vec<Removed>,
+        removed: Option<&mut Vec<Removed>>,
         stats: &mut StripStats,
     ) -> bool {
         self.strip_impl(text, out, removed, stats, true)
@@ -580,7 +581,7 @@ impl Learned {
         &self,
         text: &str,
         out: &mut String,
-        removed: &mut Vec<Removed>,
+        removed: Option<&mut Vec<Removed>>,
         stats: &mut StripStats,
     ) -> bool {
         self.strip_impl(text, out, removed, stats, false)
@@ -590,7 +591,7 @@ impl Learned {
         &self,
         text: &str,
         out: &mut String,
-        removed: &mut Vec<Removed>,
+        mut removed: Option<&mut Vec<Removed>>,
         stats: &mut StripStats,
         record: bool,
     ) -> bool {
@@ -602,7 +603,8 @@ impl Learned {
             let s = &mut *s;
             split_lines(text, &mut s.lines);
             // Non-blank lines: (line index, learned index or u32::MAX).
-            let mut nb: Vec<(u32, u32)> = Vec::new();
+            let nb = &mut s.nonblank;
+            nb.clear();
             let mut any = false;
             for (i, line) in s.lines.iter().enumerate() {
                 let l = &text[line.start..line.end];
@@ -696,12 +698,14 @@ impl Learned {
                 };
                 stats.lines_learned += 1;
                 stats.lines_removed += 1;
-                removed.push(Removed {
-                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    text: l.to_string(),
-                    layer: "learned",
-                    reason: format!("recurs in {docs} documents"),
-                });
+                if let Some(removed) = removed.as_deref_mut() {
+                    removed.push(Removed {
+                        line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        text: l.to_string(),
+                        layer: "learned",
+                        reason: format!("recurs in {docs} documents"),
+                    });
+                }
             }
             stats.docs_learned += 1;
             assemble(text, &s.lines, &s.verdicts, out);
@@ -875,7 +879,7 @@ mod tests {
 
     fn strip(l: &Learned, text: &str) -> String {
         let mut out = String::new();
-        if l.strip(text, &mut out, &mut Vec::new(), &mut StripStats::default()) {
+        if l.strip(text, &mut out, None, &mut StripStats::default()) {
             out
         } else {
             text.to_string()

@@ -192,8 +192,10 @@ struct Line {
 struct Scratch {
     lines: Vec<Line>,
     verdicts: Vec<Verdict>,
-    hashes: Vec<u64>,
+    hashes: Vec<(u64, u32)>,
     seen: std::collections::HashMap<u64, u32, BuildU64>,
+    /// The learned layer's non-blank lines: (line index, entry or `u32::MAX`).
+    nonblank: Vec<(u32, u32)>,
 }
 
 thread_local! {
@@ -223,14 +225,15 @@ impl Stripper {
     }
 
     /// Strips `text` into `out` (cleared first); credit lines go to
-    /// `credits`, removed lines to `removed`. Returns `true` when the text
+    /// `credits`, removed lines to `removed` when given (`--explain`; without
+    /// it nothing is copied per removed line). Returns `true` when the text
     /// changed; when `false`, `out` is unspecified and the caller keeps `text`.
     pub fn strip(
         &self,
         text: &str,
         out: &mut String,
         credits: &mut Vec<String>,
-        removed: &mut Vec<Removed>,
+        mut removed: Option<&mut Vec<Removed>>,
         stats: &mut StripStats,
     ) -> bool {
         SCRATCH.with(|s| {
@@ -269,14 +272,16 @@ impl Stripper {
                     Verdict::Repeat(_) => stats.lines_repeat += 1,
                     Verdict::Learned(_) => stats.lines_learned += 1,
                 }
-                let (layer, reason) = names(*v);
                 stats.lines_removed += 1;
-                removed.push(Removed {
-                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    text: text[line.start..line.end].to_string(),
-                    layer,
-                    reason,
-                });
+                if let Some(removed) = removed.as_deref_mut() {
+                    let (layer, reason) = names(*v);
+                    removed.push(Removed {
+                        line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        text: text[line.start..line.end].to_string(),
+                        layer,
+                        reason,
+                    });
+                }
             }
             stats.docs_changed += 1;
             assemble(text, &s.lines, &s.verdicts, out);
@@ -492,7 +497,7 @@ mod tests {
     fn run(s: &Stripper, text: &str) -> (String, Vec<String>, Vec<Removed>) {
         let (mut out, mut credits, mut removed, mut stats) =
             (String::new(), Vec::new(), Vec::new(), StripStats::default());
-        if !s.strip(text, &mut out, &mut credits, &mut removed, &mut stats) {
+        if !s.strip(text, &mut out, &mut credits, Some(&mut removed), &mut stats) {
             out = text.to_string();
         }
         (out, credits, removed)

@@ -24,13 +24,14 @@ const MIN_BLOCK_BYTES: usize = 40;
 /// Fewest bytes of a single repeated line.
 const MIN_LINE_BYTES: usize = 100;
 
-/// Marks later copies of repeated blocks in `verdicts`; `hashes` and `seen`
-/// are scratch. Returns `true` when any line was marked.
+/// Marks later copies of repeated blocks in `verdicts`; `hashes` (line hash,
+/// line index) and `seen` are scratch. Returns `true` when any line was
+/// marked.
 pub(super) fn mark(
     text: &str,
     lines: &[Line],
     verdicts: &mut [Verdict],
-    hashes: &mut Vec<u64>,
+    hashes: &mut Vec<(u64, u32)>,
     seen: &mut HashMap<u64, u32, BuildU64>,
 ) -> bool {
     let bytes = text.as_bytes();
@@ -44,7 +45,6 @@ pub(super) fn mark(
     } else {
         seen.clear();
     }
-    let mut idx: Vec<u32> = Vec::new();
     for (i, (line, v)) in lines.iter().zip(verdicts.iter()).enumerate() {
         let s = bytes.get(line.start..line.end).unwrap_or_default();
         if *v != Verdict::Keep || s.iter().all(u8::is_ascii_whitespace) {
@@ -53,17 +53,15 @@ pub(super) fn mark(
         if mostly_digits(s) {
             // Table rows repeat by nature ("04/09/87 03/09/87"); they
             // break a block instead of making one.
-            hashes.push(u64::MAX - i as u64);
-            idx.push(u32::try_from(i).unwrap_or(u32::MAX));
+            hashes.push((u64::MAX - i as u64, i as u32));
             continue;
         }
-        hashes.push(line_key(s, false));
-        idx.push(u32::try_from(i).unwrap_or(u32::MAX));
+        hashes.push((line_key(s, false), i as u32));
     }
     let mut any = false;
     let mut p = 0;
     while p < hashes.len() {
-        let h = hashes[p];
+        let h = hashes[p].0;
         let first = *seen.entry(h).or_insert(p as u32) as usize;
         if first == p {
             p += 1;
@@ -71,8 +69,8 @@ pub(super) fn mark(
         }
         let mut k = 0;
         let mut block_bytes = 0;
-        while p + k < hashes.len() && first + k < p && hashes[first + k] == hashes[p + k] {
-            let line = lines[idx[p + k] as usize];
+        while p + k < hashes.len() && first + k < p && hashes[first + k].0 == hashes[p + k].0 {
+            let line = lines[hashes[p + k].1 as usize];
             block_bytes += text[line.start..line.end].trim().len();
             k += 1;
         }
@@ -82,9 +80,9 @@ pub(super) fn mark(
             p += 1;
             continue;
         }
-        for &q in &idx[p..p + k] {
+        for &(_, q) in &hashes[p..p + k] {
             if let Some(v) = verdicts.get_mut(q as usize) {
-                *v = Verdict::Repeat(idx[first]);
+                *v = Verdict::Repeat(hashes[first].1);
             }
         }
         any = true;

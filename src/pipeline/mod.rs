@@ -818,12 +818,13 @@ fn first_item(stages: &Stages, w: &mut Worker, item: RawItem, spill: bool) -> Fi
         });
     }
     if let Some(stripper) = &stages.stripper {
+        let explain = cfg.explain.is_some();
         w.time("strip", |w| {
             if stripper.strip(
                 &doc.text,
                 &mut w.scratch,
                 &mut doc.credits,
-                &mut w.removed,
+                explain.then_some(&mut w.removed),
                 &mut w.strip,
             ) {
                 std::mem::swap(&mut doc.text, &mut w.scratch);
@@ -1139,18 +1140,19 @@ fn spill_doc(body: &[u8]) -> Result<Document> {
         .ok_or_else(|| Error::new(ErrorKind::Io(std::io::Error::other("damaged spill record"))))
 }
 
-/// Applies the learned boilerplate to a document from the spill; the
-/// removed lines go to `w.removed`.
+/// Applies the learned boilerplate to a document from the spill; with
+/// `--explain`, the removed lines go to `w.removed`.
 fn strip_learned(stages: &Stages, w: &mut Worker, doc: &mut Document, count: bool) {
     w.removed.clear();
     if let Some(learned) = &stages.learned {
         let start = Instant::now();
         let mut throwaway = StripStats::default();
         let stats = if count { &mut w.strip } else { &mut throwaway };
+        let removed = stages.config.explain.is_some().then_some(&mut w.removed);
         let changed = if count {
-            learned.strip(&doc.text, &mut w.scratch, &mut w.removed, stats)
+            learned.strip(&doc.text, &mut w.scratch, removed, stats)
         } else {
-            learned.strip_unrecorded(&doc.text, &mut w.scratch, &mut w.removed, stats)
+            learned.strip_unrecorded(&doc.text, &mut w.scratch, removed, stats)
         };
         if changed {
             std::mem::swap(&mut doc.text, &mut w.scratch);

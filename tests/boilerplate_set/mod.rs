@@ -441,7 +441,13 @@ pub fn run_scour(docs: &[Doc], config: &StripConfig) -> (Score, Vec<String>, Vec
     for d in docs {
         let text = d.text();
         let (mut out, mut credits, mut removed) = (String::new(), Vec::new(), Vec::new());
-        let t = if stripper.strip(&text, &mut out, &mut credits, &mut removed, &mut stats) {
+        let t = if stripper.strip(
+            &text,
+            &mut out,
+            &mut credits,
+            Some(&mut removed),
+            &mut stats,
+        ) {
             out
         } else {
             text
@@ -456,7 +462,7 @@ pub fn run_scour(docs: &[Doc], config: &StripConfig) -> (Score, Vec<String>, Vec
     for (d, t) in docs.iter().zip(&firsts) {
         let mut out = String::new();
         let mut removed = Vec::new();
-        let kept = if learned.strip(t, &mut out, &mut removed, &mut stats) {
+        let kept = if learned.strip(t, &mut out, Some(&mut removed), &mut stats) {
             &out
         } else {
             t
