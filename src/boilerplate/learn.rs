@@ -61,7 +61,8 @@
 //! time one is removed.
 
 use super::{
-    assemble, line_key, split_lines, BuildU64, Removed, StripConfig, StripStats, Verdict, SCRATCH,
+    assemble, line_key, split_lines, BuildU64, LineKeys, Removed, StripConfig, StripStats, Verdict,
+    SCRATCH,
 };
 use serde::Serialize;
 use std::collections::hash_map::Entry as Entry_;
@@ -206,7 +207,7 @@ pub struct LineCounts {
     /// Lines seen in at most this many documents go when the map is full.
     prune_floor: u32,
     hashes: Vec<u64>,
-    lens: Vec<usize>,
+    keys: LineKeys,
 }
 
 impl Default for LineCounts {
@@ -235,29 +236,32 @@ impl LineCounts {
             max_lines: config.learn_max_lines.max(1024),
             prune_floor: 1,
             hashes: Vec::new(),
-            lens: Vec::new(),
+            keys: LineKeys::default(),
         }
     }
 
     /// Counts the lines of one (rule-stripped) document.
     pub fn observe(&mut self, text: &str) {
-        self.hashes.clear();
-        // The body: the BODY longest lines (length, sketch, hash). Article
-        // paragraphs are longer than chrome, so copies of one story share
-        // their body and pages of one site do not.
-        self.lens.clear();
-        for line in text.lines() {
-            let t = line.trim();
-            if t.is_empty() {
-                continue;
-            }
-            self.hashes.push(line_key(t.as_bytes(), true));
-            self.lens.push(t.len());
-        }
-        let n = self.hashes.len();
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.fill(text);
+        self.observe_keys(&keys);
+        self.keys = keys;
+    }
+
+    /// [`LineCounts::observe`] of the document whose non-blank lines have
+    /// these keys (from [`LineKeys::fill`] or [`Stripper::strip_keyed`]).
+    ///
+    /// [`Stripper::strip_keyed`]: super::Stripper::strip_keyed
+    pub fn observe_keys(&mut self, keys: &LineKeys) {
+        let n = keys.hashes.len().min(keys.lens.len());
         if n == 0 {
             return;
         }
+        self.hashes.clear();
+        self.hashes.extend_from_slice(&keys.hashes[..n]);
+        // The body: the BODY longest lines (length, sketch, hash). Article
+        // paragraphs are longer than chrome, so copies of one story share
+        // their body and pages of one site do not.
         // Chrome sits at the edges: the body lines come from the middle.
         let skip = match n {
             0..=4 => 0,
@@ -267,8 +271,9 @@ impl LineCounts {
         let mut body = [(0usize, u32::MAX, u32::MAX, 0u64); BODY + 1];
         for (&h, &len) in self.hashes[skip..n - skip]
             .iter()
-            .zip(&self.lens[skip..n - skip])
+            .zip(&keys.lens[skip..n - skip])
         {
+            let len = len as usize;
             if len > body[BODY].0 && !body.iter().any(|b| b.3 == h && b.0 > 0) {
                 body[BODY] = (
                     len,
@@ -438,7 +443,7 @@ impl LineCounts {
             max_lines: self.max_lines,
             prune_floor: u32::from_le_bytes(read_array(r)?),
             hashes: Vec::new(),
-            lens: Vec::new(),
+            keys: LineKeys::default(),
         };
         let n = u64::from_le_bytes(read_array(r)?);
         let mut rec = [0u8; 16 + 6 * BUCKETS];
@@ -570,7 +575,7 @@ impl Learned {
         removed: Option<&mut Vec<Removed>>,
         stats: &mut StripStats,
     ) -> bool {
-        self.strip_impl(text, out, removed, stats, true)
+        self.strip_keyed(text, None, out, removed, stats, true)
     }
 
     /// [`Learned::strip`] for a pass that strips the same documents a
@@ -584,12 +589,18 @@ impl Learned {
         removed: Option<&mut Vec<Removed>>,
         stats: &mut StripStats,
     ) -> bool {
-        self.strip_impl(text, out, removed, stats, false)
+        self.strip_keyed(text, None, out, removed, stats, false)
     }
 
-    fn strip_impl(
+    /// [`Learned::strip`] (`record`) or [`Learned::strip_unrecorded`], given
+    /// the folded hashes of `text`'s non-blank lines ([`LineKeys::hashes`],
+    /// kept in the spill file since the first pass) so that no line is
+    /// hashed again. Keys that do not match the text's non-blank lines in
+    /// number are ignored and the lines hashed.
+    pub fn strip_keyed(
         &self,
         text: &str,
+        keys: Option<&[u64]>,
         out: &mut String,
         mut removed: Option<&mut Vec<Removed>>,
         stats: &mut StripStats,
@@ -608,17 +619,24 @@ impl Learned {
             let mut any = false;
             for (i, line) in s.lines.iter().enumerate() {
                 let l = &text[line.start..line.end];
-                if l.trim().is_empty() {
-                    continue;
+                if !l.trim().is_empty() {
+                    nb.push((i as u32, u32::MAX));
                 }
-                let cand = match self.index.get(&line_key(l.as_bytes(), true)) {
-                    Some(&e) if !looks_like_content(l) => {
-                        any = true;
-                        e
-                    }
-                    _ => u32::MAX,
+            }
+            let keys = keys.filter(|k| k.len() == nb.len());
+            for (j, (i, cand)) in nb.iter_mut().enumerate() {
+                let line = s.lines[*i as usize];
+                let l = &text[line.start..line.end];
+                let key = match keys {
+                    Some(keys) => keys[j],
+                    None => line_key(l.trim().as_bytes(), true),
                 };
-                nb.push((i as u32, cand));
+                if let Some(&e) = self.index.get(&key) {
+                    if !looks_like_content(l) {
+                        any = true;
+                        *cand = e;
+                    }
+                }
             }
             // A page made only of learned lines is a copy of a page (dedup's
             // business) or a page of chrome: either way not this layer's to

@@ -145,6 +145,43 @@ pub struct Removed {
     pub reason: String,
 }
 
+/// The learning keys of a text's non-blank lines, in order: each line's
+/// hash with ASCII case, spacing and digits folded, and its trimmed length.
+/// The first pass computes them once ([`Stripper::strip_keyed`]) for
+/// [`LineCounts::observe_keys`] and the spill file, so that
+/// [`Learned::strip_keyed`] need not hash the lines again.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LineKeys {
+    /// Folded hash per non-blank line.
+    pub hashes: Vec<u64>,
+    /// Length in bytes of each line, trimmed.
+    pub lens: Vec<u32>,
+}
+
+impl LineKeys {
+    /// The keys of `text`'s non-blank lines (cleared first).
+    pub fn fill(&mut self, text: &str) {
+        self.clear();
+        for line in text.split('\n') {
+            let t = line.trim();
+            if !t.is_empty() {
+                self.push(line_key(t.as_bytes(), true), t.len());
+            }
+        }
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.hashes.clear();
+        self.lens.clear();
+    }
+
+    fn push(&mut self, hash: u64, len: usize) {
+        self.hashes.push(hash);
+        self.lens.push(u32::try_from(len).unwrap_or(u32::MAX));
+    }
+}
+
 /// Error building the rule set (a bad user rules file).
 #[derive(Debug)]
 pub struct RulesError(pub String);
@@ -192,7 +229,8 @@ struct Line {
 struct Scratch {
     lines: Vec<Line>,
     verdicts: Vec<Verdict>,
-    hashes: Vec<(u64, u32)>,
+    /// The lines the rules kept: (repeats key, line index, learning key).
+    hashes: Vec<(u64, u32, u64)>,
     seen: std::collections::HashMap<u64, u32, BuildU64>,
     /// The learned layer's non-blank lines: (line index, entry or `u32::MAX`).
     nonblank: Vec<(u32, u32)>,
@@ -233,8 +271,23 @@ impl Stripper {
         text: &str,
         out: &mut String,
         credits: &mut Vec<String>,
+        removed: Option<&mut Vec<Removed>>,
+        stats: &mut StripStats,
+    ) -> bool {
+        self.strip_keyed(text, out, credits, removed, stats, None)
+    }
+
+    /// [`Stripper::strip`], also filling `keys` with the learning keys of
+    /// the lines it keeps (as [`LineKeys::fill`] of the stripped text would,
+    /// from the hashing the repeats layer does anyway).
+    pub fn strip_keyed(
+        &self,
+        text: &str,
+        out: &mut String,
+        credits: &mut Vec<String>,
         mut removed: Option<&mut Vec<Removed>>,
         stats: &mut StripStats,
+        keys: Option<&mut LineKeys>,
     ) -> bool {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
@@ -245,8 +298,33 @@ impl Stripper {
             let mut any = self
                 .rules
                 .scan(text, &s.lines, &mut s.verdicts, self.config.credits);
+            // The lines the rules kept, hashed once: (repeats key, line,
+            // learning key).
+            s.hashes.clear();
+            if self.config.repeats || keys.is_some() {
+                for (i, (line, v)) in s.lines.iter().zip(&s.verdicts).enumerate() {
+                    let t = text[line.start..line.end].trim();
+                    if *v != Verdict::Keep || t.is_empty() {
+                        continue;
+                    }
+                    let (exact, folded) = match keys {
+                        Some(_) => line_keys(t.as_bytes()),
+                        None => (line_key(t.as_bytes(), false), 0),
+                    };
+                    s.hashes.push((exact, i as u32, folded));
+                }
+            }
             if self.config.repeats {
                 any |= repeats::mark(text, &s.lines, &mut s.verdicts, &mut s.hashes, &mut s.seen);
+            }
+            if let Some(keys) = keys {
+                keys.clear();
+                for &(_, i, folded) in &s.hashes {
+                    if s.verdicts[i as usize] == Verdict::Keep {
+                        let line = s.lines[i as usize];
+                        keys.push(folded, text[line.start..line.end].trim().len());
+                    }
+                }
             }
             if !any {
                 return false;
@@ -342,16 +420,34 @@ fn assemble(text: &str, lines: &[Line], verdicts: &[Verdict], out: &mut String) 
 /// runs collapsed to one space, leading and trailing whitespace ignored;
 /// with `fold_digits`, every ASCII digit counts as `0` (so "© 2023" and
 /// "© 2024" are one line). Non-ASCII bytes are hashed as they are.
-///
-/// The normalized bytes go into a buffer kept per thread (no allocation
-/// per line), eight bytes at a time where a word of eight holds no two
-/// whitespace bytes in a row (the usual case), one at a time elsewhere.
 fn line_key(line: &[u8], fold_digits: bool) -> u64 {
-    let table = if fold_digits {
-        &KEY_FOLD_DIGITS
-    } else {
-        &KEY_FOLD
-    };
+    with_normalized(line, |buf, digits| {
+        if fold_digits && digits {
+            fold_digits_in(buf);
+        }
+        xxhash_rust::xxh3::xxh3_64(buf)
+    })
+}
+
+/// Both [`line_key`]s of a line from one normalization: (digits as they
+/// are, digits folded). A line without digits has one key twice.
+fn line_keys(line: &[u8]) -> (u64, u64) {
+    with_normalized(line, |buf, digits| {
+        let exact = xxhash_rust::xxh3::xxh3_64(buf);
+        if !digits {
+            return (exact, exact);
+        }
+        fold_digits_in(buf);
+        (exact, xxhash_rust::xxh3::xxh3_64(buf))
+    })
+}
+
+/// Normalizes `line` as [`line_key`] hashes it (digits as they are) into a
+/// buffer kept per thread, and gives `f` the bytes and whether any is an
+/// ASCII digit. Eight bytes at a time where a word of eight holds no two
+/// whitespace bytes in a row (the usual case), one at a time elsewhere; no
+/// allocation per line.
+fn with_normalized<R>(line: &[u8], f: impl FnOnce(&mut [u8], bool) -> R) -> R {
     let line = line.trim_ascii();
     KEY_BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
@@ -360,23 +456,26 @@ fn line_key(line: &[u8], fold_digits: bool) -> u64 {
         }
         let mut n = 0;
         let mut prev_space = false;
+        let mut digit_tops = 0u64;
+        let mut digit = false;
         // Every byte is written and the position advances unless it is a
         // space after a space: `n` never passes the bytes read, so the
         // buffer needs the line's length.
         let byte = |buf: &mut [u8], n: &mut usize, prev_space: &mut bool, b: u8| {
-            let c = table[b as usize];
+            let c = KEY_FOLD[b as usize];
             let space = c == b' ';
             buf[*n] = c;
             *n += usize::from(!(space && *prev_space));
             *prev_space = space;
+            b.is_ascii_digit()
         };
         let mut words = line.chunks_exact(8);
         for word in &mut words {
             let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
             let space = ascii_space_bytes(x);
+            digit_tops |= bytes_in(x, b'0', b'9');
             if space & ((space << 8) | u64::from(prev_space) << 7) == 0 {
-                let y = fold_word(x, space, fold_digits);
-                buf[n..n + 8].copy_from_slice(&y.to_le_bytes());
+                buf[n..n + 8].copy_from_slice(&fold_word(x, space).to_le_bytes());
                 n += 8;
                 prev_space = space >> 63 != 0;
             } else {
@@ -386,14 +485,24 @@ fn line_key(line: &[u8], fold_digits: bool) -> u64 {
             }
         }
         for &b in words.remainder() {
-            byte(&mut buf, &mut n, &mut prev_space, b);
+            digit |= byte(&mut buf, &mut n, &mut prev_space, b);
         }
-        xxhash_rust::xxh3::xxh3_64(&buf[..n])
+        f(&mut buf[..n], digit || digit_tops != 0)
     })
 }
 
+/// Every ASCII digit of `buf` to `0`.
+fn fold_digits_in(buf: &mut [u8]) {
+    for b in buf {
+        if b.is_ascii_digit() {
+            *b = b'0';
+        }
+    }
+}
+
 thread_local! {
-    /// [`line_key`]'s buffer: as long as the longest line this thread saw.
+    /// [`with_normalized`]'s buffer: as long as the longest line this
+    /// thread saw.
     static KEY_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -418,41 +527,30 @@ fn ascii_space_bytes(x: u64) -> u64 {
     bytes_in(x, b'\t', b'\n') | bytes_in(x, 0x0c, b'\r') | bytes_in(x, b' ', b' ')
 }
 
-/// Eight bytes through the key table at once: upper case to lower case,
-/// `space` bytes (from [`ascii_space_bytes`]) to a space, digits to `0`
-/// when folding.
-fn fold_word(x: u64, space: u64, fold_digits: bool) -> u64 {
-    let whole = |tops: u64| (tops >> 7) * 0xff;
-    let mut y = x | (bytes_in(x, b'A', b'Z') >> 2);
-    if fold_digits {
-        let digits = whole(bytes_in(x, b'0', b'9'));
-        y = (y & !digits) | ((LANE_ONES * u64::from(b'0')) & digits);
-    }
-    let spaces = whole(space);
+/// Eight bytes through [`KEY_FOLD`] at once: upper case to lower case,
+/// `space` bytes (from [`ascii_space_bytes`]) to a space.
+fn fold_word(x: u64, space: u64) -> u64 {
+    let y = x | (bytes_in(x, b'A', b'Z') >> 2);
+    let spaces = (space >> 7) * 0xff;
     (y & !spaces) | ((LANE_ONES * u64::from(b' ')) & spaces)
 }
 
-/// Byte -> the byte [`line_key`] hashes: ASCII upper case to lower case,
-/// ASCII whitespace to a space; with digits folded to `0` or not.
-const fn key_table(fold_digits: bool) -> [u8; 256] {
+/// Byte -> the byte [`line_key`] hashes (before digits are folded): ASCII
+/// upper case to lower case, ASCII whitespace to a space.
+static KEY_FOLD: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
         t[i] = if b.is_ascii_whitespace() {
             b' '
-        } else if fold_digits && b.is_ascii_digit() {
-            b'0'
         } else {
             b.to_ascii_lowercase()
         };
         i += 1;
     }
     t
-}
-
-static KEY_FOLD: [u8; 256] = key_table(false);
-static KEY_FOLD_DIGITS: [u8; 256] = key_table(true);
+};
 
 /// A hasher for keys that are already xxh3 hashes: passes them through.
 #[derive(Debug, Default, Clone, Copy)]
@@ -598,6 +696,10 @@ mod tests {
         ) {
             let line = line.as_bytes();
             proptest::prop_assert_eq!(line_key(line, fold), naive_key(line, fold));
+            proptest::prop_assert_eq!(
+                line_keys(line),
+                (naive_key(line, false), naive_key(line, true))
+            );
         }
     }
 
@@ -614,11 +716,8 @@ mod tests {
                     assert_eq!(top(bytes_in(x, b'A', b'Z')), b.is_ascii_uppercase());
                     assert_eq!(top(bytes_in(x, b'0', b'9')), b.is_ascii_digit());
                     assert_eq!(top(ascii_space_bytes(x)), b.is_ascii_whitespace());
-                    for fold in [false, true] {
-                        let y = fold_word(x, ascii_space_bytes(x), fold);
-                        let table = if fold { &KEY_FOLD_DIGITS } else { &KEY_FOLD };
-                        assert_eq!(y.to_le_bytes()[lane], table[b as usize]);
-                    }
+                    let y = fold_word(x, ascii_space_bytes(x));
+                    assert_eq!(y.to_le_bytes()[lane], KEY_FOLD[b as usize]);
                 }
             }
         }

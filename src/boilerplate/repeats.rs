@@ -1,7 +1,8 @@
 //! Layer 2: blocks repeated within one document.
 //!
 //! ```text
-//! hash every non-blank line that the rules kept (case and spacing folded)
+//! hash every non-blank line that the rules kept (case and spacing folded;
+//!     the stripper hashes them once for this layer and for learning)
 //! walk the lines in order; for line i whose hash was first seen at line j < i:
 //!     extend k while line i+k equals line j+k (and j+k < i: copies never overlap)
 //!     the block is boilerplate when k >= 2 lines of 40+ bytes together,
@@ -16,7 +17,7 @@
 //! earnings table ("Shr 10 cts vs 9 cts" for the quarter and the year) are
 //! different lines.
 
-use super::{line_key, BuildU64, Line, Verdict};
+use super::{BuildU64, Line, Verdict};
 use std::collections::HashMap;
 
 /// Fewest bytes (normalized lines together) of a multi-line repeated block.
@@ -24,20 +25,18 @@ const MIN_BLOCK_BYTES: usize = 40;
 /// Fewest bytes of a single repeated line.
 const MIN_LINE_BYTES: usize = 100;
 
-/// Marks later copies of repeated blocks in `verdicts`; `hashes` (line hash,
-/// line index) and `seen` are scratch. Returns `true` when any line was
-/// marked.
+/// Marks later copies of repeated blocks in `verdicts`. `hashes` holds the
+/// lines the rules kept that are not blank, in order (line key with digits
+/// as they are, line index, unused here); table rows get a key of their
+/// own. `seen` is scratch. Returns `true` when any line was marked.
 pub(super) fn mark(
     text: &str,
     lines: &[Line],
     verdicts: &mut [Verdict],
-    hashes: &mut Vec<(u64, u32)>,
+    hashes: &mut [(u64, u32, u64)],
     seen: &mut HashMap<u64, u32, BuildU64>,
 ) -> bool {
     let bytes = text.as_bytes();
-    // Indices of the candidate lines (non-blank, kept by the rules), and
-    // their hashes, in order.
-    hashes.clear();
     // Clearing a map costs its capacity, not its length: a map grown by
     // one huge document would tax every later one.
     if seen.capacity() > 4 * lines.len().max(256) {
@@ -45,18 +44,13 @@ pub(super) fn mark(
     } else {
         seen.clear();
     }
-    for (i, (line, v)) in lines.iter().zip(verdicts.iter()).enumerate() {
-        let s = bytes.get(line.start..line.end).unwrap_or_default();
-        if *v != Verdict::Keep || s.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        if mostly_digits(s) {
+    for (h, i, _) in hashes.iter_mut() {
+        let line = lines[*i as usize];
+        if mostly_digits(&bytes[line.start..line.end]) {
             // Table rows repeat by nature ("04/09/87 03/09/87"); they
             // break a block instead of making one.
-            hashes.push((u64::MAX - i as u64, i as u32));
-            continue;
+            *h = u64::MAX - u64::from(*i);
         }
-        hashes.push((line_key(s, false), i as u32));
     }
     let mut any = false;
     let mut p = 0;
@@ -80,7 +74,7 @@ pub(super) fn mark(
             p += 1;
             continue;
         }
-        for &(_, q) in &hashes[p..p + k] {
+        for &(_, q, _) in &hashes[p..p + k] {
             if let Some(v) = verdicts.get_mut(q as usize) {
                 *v = Verdict::Repeat(hashes[first].1);
             }
@@ -112,19 +106,20 @@ fn mostly_digits(s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::boilerplate::split_lines;
+    use crate::boilerplate::{line_key, split_lines};
 
     fn run(text: &str) -> Vec<Verdict> {
         let mut lines = Vec::new();
         split_lines(text, &mut lines);
         let mut v = vec![Verdict::Keep; lines.len()];
-        mark(
-            text,
-            &lines,
-            &mut v,
-            &mut Vec::new(),
-            &mut HashMap::default(),
-        );
+        let mut hashes: Vec<(u64, u32, u64)> = (0..lines.len() as u32)
+            .filter_map(|i| {
+                let line = lines[i as usize];
+                let t = text[line.start..line.end].trim();
+                (!t.is_empty()).then(|| (line_key(t.as_bytes(), false), i, 0))
+            })
+            .collect();
+        mark(text, &lines, &mut v, &mut hashes, &mut HashMap::default());
         v
     }
 

@@ -5,8 +5,10 @@
 //!
 //! Layout (all integers little-endian): a record is `u32 length` + body;
 //! a body is id, text, source file, line (`u64::MAX` = none), offset, meta
-//! tag (0 none, 1 file, 2 JSON) with its fields, then the credits. Strings
-//! are `u32 length` + UTF-8 bytes.
+//! tag (0 none, 1 file, 2 JSON) with its fields, the credits, then the
+//! learning keys of the text's non-blank lines (`u32 count` + `u64` each;
+//! see [`crate::boilerplate::LineKeys`]). Strings are `u32 length` + UTF-8
+//! bytes.
 
 use crate::document::{Document, Meta, Source};
 use serde_json::value::RawValue;
@@ -127,8 +129,9 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-/// Encodes a document into `out` (cleared first).
-pub fn encode(doc: &Document, out: &mut Vec<u8>) {
+/// Encodes a document and the learning keys of its lines (may be empty)
+/// into `out` (cleared first).
+pub fn encode(doc: &Document, keys: &[u64], out: &mut Vec<u8>) {
     out.clear();
     put_str(out, &doc.id);
     put_str(out, &doc.text);
@@ -160,6 +163,10 @@ pub fn encode(doc: &Document, out: &mut Vec<u8>) {
     out.extend_from_slice(&(doc.credits.len() as u32).to_le_bytes());
     for c in &doc.credits {
         put_str(out, c);
+    }
+    out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
+    for k in keys {
+        out.extend_from_slice(&k.to_le_bytes());
     }
 }
 
@@ -193,8 +200,9 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Decodes a record written by [`encode`]; `None` if it is damaged.
-pub fn decode(body: &[u8]) -> Option<Document> {
+/// Decodes a record written by [`encode`], its keys into `keys` when given
+/// (cleared first); `None` if it is damaged.
+pub fn decode(body: &[u8], keys: Option<&mut Vec<u64>>) -> Option<Document> {
     let mut c = Cursor(body);
     let id = c.str()?.to_owned();
     let text = c.str()?.to_owned();
@@ -226,6 +234,16 @@ pub fn decode(body: &[u8]) -> Option<Document> {
     let mut credits = Vec::with_capacity(n.min(1024));
     for _ in 0..n {
         credits.push(c.str()?.to_owned());
+    }
+    let n = c.u32()? as usize;
+    let packed = c.take(n.checked_mul(8)?)?;
+    if let Some(keys) = keys {
+        keys.clear();
+        keys.extend(
+            packed
+                .chunks_exact(8)
+                .map(|k| u64::from_le_bytes(k.try_into().expect("eight bytes"))),
+        );
     }
     Some(Document {
         id,
@@ -271,21 +289,24 @@ mod tests {
                 ..Document::new("dir/f.txt", "")
             },
         ];
+        let keys = [7u64, u64::MAX];
         let mut w = SpillWriter::create(None).unwrap();
         let mut buf = Vec::new();
-        for d in &docs {
-            encode(d, &mut buf);
+        for (i, d) in docs.iter().enumerate() {
+            encode(d, &keys[..i], &mut buf);
             w.push(&buf).unwrap();
         }
         let spill = w.finish().unwrap();
         for _ in 0..2 {
             let mut r = spill.reader().unwrap();
-            let mut got = Vec::new();
+            let (mut got, mut got_keys) = (Vec::new(), Vec::new());
             while r.next_record(&mut buf).unwrap() {
-                got.push(decode(&buf).unwrap());
+                got.push(decode(&buf, Some(&mut got_keys)).unwrap());
+                assert_eq!(got_keys, keys[..got.len() - 1]);
+                assert_eq!(decode(&buf, None).as_ref(), got.last());
             }
             assert_eq!(got, docs);
         }
-        assert!(decode(b"\x05\x00").is_none());
+        assert!(decode(b"\x05\x00", None).is_none());
     }
 }

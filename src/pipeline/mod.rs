@@ -23,7 +23,7 @@
 pub mod shard;
 
 use crate::boilerplate::{
-    CreditsMode, Learned, LineCounts, Removed, StripConfig, StripStats, Stripper,
+    CreditsMode, Learned, LineCounts, LineKeys, Removed, StripConfig, StripStats, Stripper,
 };
 use crate::decode::decode;
 use crate::dedup::{Clusters, DedupConfig, DocSignature, Index, SignScratch, Signer};
@@ -282,6 +282,9 @@ struct Worker {
     normalize: NormalizeStats,
     strip: StripStats,
     counts: Option<LineCounts>,
+    /// The learning keys of the document in hand (first pass: from the
+    /// stripper, into the spill; later passes: from the spill).
+    keys: LineKeys,
     sign_scratch: SignScratch,
     stage_nanos: BTreeMap<&'static str, u64>,
 }
@@ -300,6 +303,7 @@ impl Worker {
                 (Some(cfg), true) => Some(LineCounts::new(cfg)),
                 _ => None,
             },
+            keys: LineKeys::default(),
             sign_scratch: SignScratch::default(),
             stage_nanos: BTreeMap::new(),
         }
@@ -817,19 +821,25 @@ fn first_item(stages: &Stages, w: &mut Worker, item: RawItem, spill: bool) -> Fi
             }
         });
     }
+    // The learning pass and the spill need each kept line's key; the
+    // stripper computes them with its own line hashing.
+    let want_keys = spill && w.counts.is_some();
     if let Some(stripper) = &stages.stripper {
         let explain = cfg.explain.is_some();
         w.time("strip", |w| {
-            if stripper.strip(
+            if stripper.strip_keyed(
                 &doc.text,
                 &mut w.scratch,
                 &mut doc.credits,
                 explain.then_some(&mut w.removed),
                 &mut w.strip,
+                want_keys.then_some(&mut w.keys),
             ) {
                 std::mem::swap(&mut doc.text, &mut w.scratch);
             }
         });
+    } else if want_keys {
+        w.keys.fill(&doc.text);
     }
     if doc.text.trim().is_empty() && !cfg.keep_empty {
         let (reason, detail) = if was_blank {
@@ -853,10 +863,11 @@ fn first_item(stages: &Stages, w: &mut Worker, item: RawItem, spill: bool) -> Fi
     if spill {
         if let Some(counts) = &mut w.counts {
             let start = Instant::now();
-            counts.observe(&doc.text);
+            counts.observe_keys(&w.keys);
             *w.stage_nanos.entry("learn").or_default() += start.elapsed().as_nanos() as u64;
         }
-        spill::encode(&doc, &mut line);
+        let keys = if want_keys { &w.keys.hashes[..] } else { &[] };
+        spill::encode(&doc, keys, &mut line);
     } else {
         let extras = Extras {
             credits: stages.credits_field,
@@ -1135,8 +1146,9 @@ fn spawn_spill_reader(spill: &Spill) -> Result<Receiver<Result<Batch<Vec<u8>>>>>
     Ok(rx)
 }
 
-fn spill_doc(body: &[u8]) -> Result<Document> {
-    spill::decode(body)
+/// A document from the spill, the learning keys of its lines into `keys`.
+fn spill_doc(body: &[u8], keys: &mut Vec<u64>) -> Result<Document> {
+    spill::decode(body, Some(keys))
         .ok_or_else(|| Error::new(ErrorKind::Io(std::io::Error::other("damaged spill record"))))
 }
 
@@ -1149,11 +1161,8 @@ fn strip_learned(stages: &Stages, w: &mut Worker, doc: &mut Document, count: boo
         let mut throwaway = StripStats::default();
         let stats = if count { &mut w.strip } else { &mut throwaway };
         let removed = stages.config.explain.is_some().then_some(&mut w.removed);
-        let changed = if count {
-            learned.strip(&doc.text, &mut w.scratch, removed, stats)
-        } else {
-            learned.strip_unrecorded(&doc.text, &mut w.scratch, removed, stats)
-        };
+        let keys = Some(&w.keys.hashes[..]);
+        let changed = learned.strip_keyed(&doc.text, keys, &mut w.scratch, removed, stats, count);
         if changed {
             std::mem::swap(&mut doc.text, &mut w.scratch);
         }
@@ -1194,7 +1203,7 @@ fn sign_pass(
             let outs = workers.map(
                 batch.items,
                 |w, body| -> Result<Option<(String, usize, DocSignature)>> {
-                    let mut doc = spill_doc(&body)?;
+                    let mut doc = spill_doc(&body, &mut w.keys.hashes)?;
                     strip_learned(stages, w, &mut doc, false);
                     if doc.text.trim().is_empty() && !cfg.keep_empty {
                         return Ok(None);
@@ -1298,7 +1307,7 @@ fn write_pass(
                 .map(|(i, b)| (first + i, b))
                 .collect();
             let outs = workers.map(items, |w, (rec, body)| -> Result<WriteOut> {
-                let mut doc = spill_doc(&body)?;
+                let mut doc = spill_doc(&body, &mut w.keys.hashes)?;
                 strip_learned(stages, w, &mut doc, true);
                 let explain = if cfg.explain.is_some() { explain_line(&doc, "write", &[], &w.removed) } else { None };
                 if doc.text.trim().is_empty() && !cfg.keep_empty {

@@ -66,7 +66,7 @@ use std::time::Instant;
 
 /// Version of the work folder's layout; a manifest of another version is
 /// refused.
-pub const LAYOUT: u32 = 2;
+pub const LAYOUT: u32 = 3;
 
 /// One stage of a sharded run, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
