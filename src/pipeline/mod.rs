@@ -365,6 +365,30 @@ impl WorkerPool<'_> {
             .collect();
         done.into_iter().flatten().collect()
     }
+
+    /// Maps each batch (items and what `consume` needs with them) over the
+    /// thread pool, and gives the outputs to `consume` batch by batch, in
+    /// input order. The calling thread consumes one batch while the pool
+    /// maps the next, so that the serial part of a pass (the spill, the
+    /// output, the index) does not leave the other cores idle.
+    fn map_batches<I: Send, O: Send, X: Send>(
+        &self,
+        batches: impl Iterator<Item = Result<(Vec<I>, X)>>,
+        f: impl Fn(&mut Worker, I) -> O + Sync,
+        mut consume: impl FnMut(Vec<O>, X) -> Result<()> + Send,
+    ) -> Result<()> {
+        let mut pending: Option<(Vec<O>, X)> = None;
+        for batch in batches {
+            let (items, extra) = batch?;
+            let (consumed, outs) = rayon::join(
+                || pending.take().map_or(Ok(()), |(o, x)| consume(o, x)),
+                || self.map(items, &f),
+            );
+            consumed?;
+            pending = Some((outs, extra));
+        }
+        pending.map_or(Ok(()), |(o, x)| consume(o, x))
+    }
 }
 
 /// What the reader hands to the workers.
@@ -998,10 +1022,13 @@ fn first_pass(
     let spilling = spill.is_some();
     (|| -> Result<()> {
         let (rx, reader) = spawn_reader(cfg, source, disk.clone());
-        for batch in recv_batches(&rx) {
+        let batches = recv_batches(&rx).map(|batch| {
             let batch = batch?;
-            let n_items = batch.items.len() as u64;
-            let outs = workers.map(batch.items, |w, item| first_item(stages, w, item, spilling));
+            let extra = (batch.items.len() as u64, batch.progress_bytes);
+            Ok((batch.items, extra))
+        });
+        let first = |w: &mut Worker, item| first_item(stages, w, item, spilling);
+        workers.map_batches(batches, first, |outs, (n_items, progress_bytes)| {
             for out in outs {
                 match out {
                     FirstOut::Blank => report.blank_lines += 1,
@@ -1038,8 +1065,9 @@ fn first_pass(
                 }
             }
             pass.docs += n_items;
-            progress.advance(n_items, batch.progress_bytes);
-        }
+            progress.advance(n_items, progress_bytes);
+            Ok(())
+        })?;
         report.files_in = reader.join().unwrap_or(0);
         check_stop()
     })()?;
@@ -1197,39 +1225,42 @@ fn sign_pass(
     };
     (|| -> Result<()> {
         let rx = spawn_spill_reader(spill)?;
-        for batch in recv_batches(&rx) {
+        let batches = recv_batches(&rx).map(|batch| {
             let batch = batch??;
-            let n = batch.items.len() as u64;
-            let outs = workers.map(
-                batch.items,
-                |w, body| -> Result<Option<(String, usize, DocSignature)>> {
-                    let mut doc = spill_doc(&body, &mut w.keys.hashes)?;
-                    strip_learned(stages, w, &mut doc, false);
-                    if doc.text.trim().is_empty() && !cfg.keep_empty {
-                        return Ok(None);
-                    }
-                    let mut sig = DocSignature::default();
-                    if let Some(signer) = &stages.signer {
-                        let start = Instant::now();
-                        signer.sign(&doc.text, &mut w.sign_scratch, &mut sig);
-                        *w.stage_nanos.entry("sign").or_default() +=
-                            start.elapsed().as_nanos() as u64;
-                    }
-                    Ok(Some((doc.id, doc.text.len(), sig)))
-                },
-            );
-            for out in outs {
-                match out? {
-                    Some((id, len, sig)) => {
-                        pass.bytes += len as u64;
-                        numbers.push(index.push(&id, len, &sig));
-                    }
-                    None => numbers.push(u32::MAX),
+            let extra = (batch.items.len() as u64, batch.progress_bytes);
+            Ok((batch.items, extra))
+        });
+        workers.map_batches(
+            batches,
+            |w, body: Vec<u8>| -> Result<Option<(String, usize, DocSignature)>> {
+                let mut doc = spill_doc(&body, &mut w.keys.hashes)?;
+                strip_learned(stages, w, &mut doc, false);
+                if doc.text.trim().is_empty() && !cfg.keep_empty {
+                    return Ok(None);
                 }
-            }
-            pass.docs += n;
-            progress.advance(n, batch.progress_bytes);
-        }
+                let mut sig = DocSignature::default();
+                if let Some(signer) = &stages.signer {
+                    let start = Instant::now();
+                    signer.sign(&doc.text, &mut w.sign_scratch, &mut sig);
+                    *w.stage_nanos.entry("sign").or_default() += start.elapsed().as_nanos() as u64;
+                }
+                Ok(Some((doc.id, doc.text.len(), sig)))
+            },
+            |outs, (n, progress_bytes)| {
+                for out in outs {
+                    match out? {
+                        Some((id, len, sig)) => {
+                            pass.bytes += len as u64;
+                            numbers.push(index.push(&id, len, &sig));
+                        }
+                        None => numbers.push(u32::MAX),
+                    }
+                }
+                pass.docs += n;
+                progress.advance(n, progress_bytes);
+                Ok(())
+            },
+        )?;
         check_stop()
     })()?;
     end_pass(report, &workers, &mut None, pass, start, progress);
@@ -1295,7 +1326,7 @@ fn write_pass(
     let mut record = 0usize;
     (|| -> Result<()> {
         let rx = spawn_spill_reader(spill)?;
-        for batch in recv_batches(&rx) {
+        let batches = recv_batches(&rx).map(|batch| {
             let batch = batch??;
             let n = batch.items.len();
             let first = record;
@@ -1306,36 +1337,48 @@ fn write_pass(
                 .enumerate()
                 .map(|(i, b)| (first + i, b))
                 .collect();
-            let outs = workers.map(items, |w, (rec, body)| -> Result<WriteOut> {
-                let mut doc = spill_doc(&body, &mut w.keys.hashes)?;
-                strip_learned(stages, w, &mut doc, true);
-                let explain = if cfg.explain.is_some() { explain_line(&doc, "write", &[], &w.removed) } else { None };
-                if doc.text.trim().is_empty() && !cfg.keep_empty {
-                    let detail = "every line was removed as boilerplate (keep such documents with --keep-empty)";
-                    return Ok(WriteOut::Reject(
-                        Reject::new(&doc.source, "all-boilerplate", detail, b"").with_id(Some(doc.id.clone())),
-                    ));
+            Ok((items, (n, batch.progress_bytes)))
+        });
+        let write = |w: &mut Worker, (rec, body): (usize, Vec<u8>)| -> Result<WriteOut> {
+            let mut doc = spill_doc(&body, &mut w.keys.hashes)?;
+            strip_learned(stages, w, &mut doc, true);
+            let explain = if cfg.explain.is_some() {
+                explain_line(&doc, "write", &[], &w.removed)
+            } else {
+                None
+            };
+            if doc.text.trim().is_empty() && !cfg.keep_empty {
+                let detail =
+                    "every line was removed as boilerplate (keep such documents with --keep-empty)";
+                return Ok(WriteOut::Reject(
+                    Reject::new(&doc.source, "all-boilerplate", detail, b"")
+                        .with_id(Some(doc.id.clone())),
+                ));
+            }
+            let names = field_names(cfg);
+            let mut extras = Extras {
+                credits: stages.credits_field,
+                cluster: None,
+            };
+            let mut line = Vec::new();
+            match clusters.and_then(|c| c.lookup(rec)) {
+                Some(Some((representative, similarity))) => {
+                    extras.cluster = Some((representative, similarity));
+                    jsonl::render(&doc, names, extras, &mut line);
+                    Ok(WriteOut::Duplicate { doc, line, explain })
                 }
-                let names = field_names(cfg);
-                let mut extras = Extras { credits: stages.credits_field, cluster: None };
-                let mut line = Vec::new();
-                match clusters.and_then(|c| c.lookup(rec)) {
-                    Some(Some((representative, similarity))) => {
-                        extras.cluster = Some((representative, similarity));
-                        jsonl::render(&doc, names, extras, &mut line);
-                        Ok(WriteOut::Duplicate { doc, line, explain })
-                    }
-                    Some(None) if cfg.annotate => {
-                        extras.cluster = Some((&doc.id, 1.0));
-                        jsonl::render(&doc, names, extras, &mut line);
-                        Ok(WriteOut::Keep { doc, line, explain })
-                    }
-                    _ => {
-                        jsonl::render(&doc, names, extras, &mut line);
-                        Ok(WriteOut::Keep { doc, line, explain })
-                    }
+                Some(None) if cfg.annotate => {
+                    extras.cluster = Some((&doc.id, 1.0));
+                    jsonl::render(&doc, names, extras, &mut line);
+                    Ok(WriteOut::Keep { doc, line, explain })
                 }
-            });
+                _ => {
+                    jsonl::render(&doc, names, extras, &mut line);
+                    Ok(WriteOut::Keep { doc, line, explain })
+                }
+            }
+        };
+        workers.map_batches(batches, write, |outs, (n, progress_bytes)| {
             for out in outs {
                 match out? {
                     WriteOut::Keep { doc, line, explain } => {
@@ -1366,8 +1409,9 @@ fn write_pass(
                 }
             }
             pass.docs += n as u64;
-            progress.advance(n as u64, batch.progress_bytes);
-        }
+            progress.advance(n as u64, progress_bytes);
+            Ok(())
+        })?;
         check_stop()
     })()?;
     end_pass(report, &workers, &mut None, pass, start, progress);
