@@ -48,12 +48,12 @@
 //! So a short content line that recurs ("It was over.", a subhead) stays
 //! when it sits inside an article among lines of its own.
 //!
-//! Memory: one hash-map slot per distinct line. A line seen in one
-//! document so far takes a slot of 8 bytes of key and 2 of packed counters
-//! (16 with alignment) plus a control byte; a line seen in two or more 8
-//! bytes of key and 56 of counters plus a control byte. Most distinct lines
-//! of a corpus are seen once, so about 20 to 40 bytes a distinct line
-//! depending on the tables' load (72 to 144 for lines seen twice or more).
+//! Memory: one hash-map slot per distinct line, 8 bytes of key and 4 of
+//! slot (16 with alignment) plus a control byte. A line seen in one
+//! document so far keeps its counters packed in the slot; a line seen in
+//! two or more has 56 bytes of counters besides. Most distinct lines of a
+//! corpus are seen once, so about 20 to 40 bytes a distinct line depending
+//! on the table's load (76 to 96 for lines seen twice or more).
 //! When a counter holds more than
 //! `learn_max_lines` lines it forgets the lines seen once (and then twice,
 //! ...), so memory stays bounded; such a line can still be learned if it
@@ -98,13 +98,6 @@ const BUCKETS: usize = 8;
 
 fn bucket(x: u32) -> usize {
     (x >> 29) as usize
-}
-
-fn add_bucket(hist: &mut [u16; BUCKETS], x: u32) {
-    if x != u32::MAX {
-        let b = &mut hist[bucket(x)];
-        *b = b.saturating_add(1);
-    }
 }
 
 /// The counters of a line seen in one document, packed into 16 bits:
@@ -165,7 +158,137 @@ impl Once {
     }
 }
 
+/// Every distinct line's counts. One hash map from the line's hash to a
+/// slot: a line seen in one document so far keeps its packed counters
+/// ([`Once`]) in the slot itself; a line seen in more has its slot point
+/// (top bit set) at its [`Counter`] in `counters`. One probe per line,
+/// new or not (most lines of a corpus are new: article sentences).
+#[derive(Debug, Default)]
+struct Table {
+    slots: HashMap<u64, u32, BuildU64>,
+    counters: Vec<Counter>,
+}
+
+/// A slot's top bit: the rest of it indexes [`Table::counters`].
+const FULL: u32 = 1 << 31;
+
+impl Table {
+    /// Distinct lines.
+    fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Adds one document's sighting of line `h`.
+    fn add_once(&mut self, h: u64, once: Once) {
+        match self.slots.entry(h) {
+            Entry_::Vacant(v) => {
+                v.insert(u32::from(once.0));
+            }
+            Entry_::Occupied(mut o) => {
+                let slot = o.get_mut();
+                if *slot & FULL != 0 {
+                    self.counters[(*slot & !FULL) as usize].add_once(once);
+                } else {
+                    let mut c = Once(*slot as u16).counter();
+                    c.add_once(once);
+                    *slot = FULL | self.counters.len() as u32;
+                    self.counters.push(c);
+                }
+            }
+        }
+    }
+
+    /// Adds the counts `c` of line `h`.
+    fn add(&mut self, h: u64, c: &Counter) {
+        match self.slots.entry(h) {
+            Entry_::Vacant(v) => match Once::of(c) {
+                Some(once) => {
+                    v.insert(u32::from(once.0));
+                }
+                None => {
+                    v.insert(FULL | self.counters.len() as u32);
+                    self.counters.push(*c);
+                }
+            },
+            Entry_::Occupied(mut o) => {
+                let slot = o.get_mut();
+                if *slot & FULL != 0 {
+                    self.counters[(*slot & !FULL) as usize].add(c);
+                } else {
+                    let mut full = Once(*slot as u16).counter();
+                    full.add(c);
+                    *slot = FULL | self.counters.len() as u32;
+                    self.counters.push(full);
+                }
+            }
+        }
+    }
+
+    /// The counts of the slot `slot`.
+    fn counter(&self, slot: u32) -> Counter {
+        if slot & FULL != 0 {
+            self.counters[(slot & !FULL) as usize]
+        } else {
+            Once(slot as u16).counter()
+        }
+    }
+
+    /// The counts of line `h`.
+    #[cfg(test)]
+    fn get(&self, h: u64) -> Option<Counter> {
+        self.slots.get(&h).map(|&s| self.counter(s))
+    }
+
+    /// Every line and its counts.
+    fn iter(&self) -> impl Iterator<Item = (u64, Counter)> + '_ {
+        self.slots.iter().map(|(&h, &s)| (h, self.counter(s)))
+    }
+
+    /// Keeps only the lines seen in more than `floor` (at least 1)
+    /// documents, so every line seen once goes; the counters are compacted.
+    fn retain_above(&mut self, floor: u32) {
+        let old = std::mem::take(&mut self.counters);
+        let counters = &mut self.counters;
+        self.slots.retain(|_, slot| {
+            let Some(c) = old
+                .get((*slot & !FULL) as usize)
+                .filter(|_| *slot & FULL != 0)
+            else {
+                return false;
+            };
+            if c.docs <= floor {
+                return false;
+            }
+            *slot = FULL | counters.len() as u32;
+            counters.push(*c);
+            true
+        });
+    }
+
+    /// Bytes of the map's slots (key, slot and control byte) and counters.
+    fn bytes(&self) -> usize {
+        self.slots.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+            + self.counters.capacity() * std::mem::size_of::<Counter>()
+    }
+}
+
 impl Counter {
+    /// Adds one document's packed counts.
+    fn add_once(&mut self, once: Once) {
+        let o = once.0;
+        self.docs = self.docs.saturating_add(1);
+        self.edge = self.edge.saturating_add(u32::from(o >> 8 & 1));
+        let bump = |hist: &mut [u16; BUCKETS], present: bool, bucket: u16| {
+            if present {
+                let b = &mut hist[usize::from(bucket)];
+                *b = b.saturating_add(1);
+            }
+        };
+        bump(&mut self.body, o & 8 != 0, o & 7);
+        bump(&mut self.frame, o & 0x80 != 0, o >> 4 & 7);
+        bump(&mut self.body2, o & 0x1000 != 0, o >> 9 & 7);
+    }
+
     /// Adds the counts of `c`.
     fn add(&mut self, c: &Counter) {
         self.docs = self.docs.saturating_add(c.docs);
@@ -194,13 +317,8 @@ fn top_share(hist: &[u16; BUCKETS], docs: u32, discount: u16) -> f64 {
 /// merged at the end of the pass.
 #[derive(Debug)]
 pub struct LineCounts {
-    /// Lines seen in one document so far, with that document's buckets
-    /// packed ([`Once`]). Most lines of a corpus are seen once (article
-    /// sentences), so this tier holds most of the lines in a third of the
-    /// bytes per line of [`LineCounts::many`].
-    once: HashMap<u64, Once, BuildU64>,
-    /// Lines seen in two or more documents.
-    many: HashMap<u64, Counter, BuildU64>,
+    /// Every line's counts.
+    table: Table,
     min_docs: u32,
     max_similarity: f32,
     max_lines: usize,
@@ -229,8 +347,7 @@ impl LineCounts {
     /// An empty counter.
     pub fn new(config: &StripConfig) -> Self {
         LineCounts {
-            once: HashMap::default(),
-            many: HashMap::default(),
+            table: Table::default(),
             min_docs: config.learn_min_docs.max(2),
             max_similarity: config.learn_max_similarity,
             max_lines: config.learn_max_lines.max(1024),
@@ -309,25 +426,7 @@ impl LineCounts {
             let b2 = others().map(|x| x.2).min().unwrap_or(u32::MAX);
             let e = frame_of(h);
             let at_edge = h == first || h == last;
-            if let Some(c) = self.many.get_mut(&h) {
-                c.docs = c.docs.saturating_add(1);
-                c.edge = c.edge.saturating_add(u32::from(at_edge));
-                add_bucket(&mut c.body, b);
-                add_bucket(&mut c.body2, b2);
-                add_bucket(&mut c.frame, e);
-                continue;
-            }
-            let this = Once::new(b, b2, e, at_edge);
-            match self.once.entry(h) {
-                Entry_::Vacant(v) => {
-                    v.insert(this);
-                }
-                Entry_::Occupied(o) => {
-                    let mut c = o.remove().counter();
-                    c.add(&this.counter());
-                    self.many.insert(h, c);
-                }
-            }
+            self.table.add_once(h, Once::new(b, b2, e, at_edge));
         }
         if self.distinct_lines() > self.max_lines {
             self.prune();
@@ -337,29 +436,52 @@ impl LineCounts {
     /// Forgets the rarest lines until at most half the budget is used.
     fn prune(&mut self) {
         while self.distinct_lines() > self.max_lines / 2 {
-            let floor = self.prune_floor;
             // The floor is at least 1: every line seen once goes.
-            self.once = HashMap::default();
-            self.many.retain(|_, c| c.docs > floor);
+            self.table.retain_above(self.prune_floor);
             if self.distinct_lines() > self.max_lines / 2 {
                 self.prune_floor += 1;
             }
         }
     }
 
-    /// Adds the counts `c` of line `h`.
-    fn add(&mut self, h: u64, c: Counter) {
-        if let Some(a) = self.many.get_mut(&h) {
-            a.add(&c);
-        } else if let Some(o) = self.once.remove(&h) {
-            let mut a = o.counter();
-            a.add(&c);
-            self.many.insert(h, a);
-        } else if let Some(o) = Once::of(&c) {
-            self.once.insert(h, o);
-        } else {
-            self.many.insert(h, c);
+    /// Learns from the counts of several threads (or parts of a corpus):
+    /// the lines [`LineCounts::merge`] then [`LineCounts::learn`] would
+    /// find, without merging the tables. A line in `min_docs` documents
+    /// over `n` tables is in `min_docs / n` or more of one of them (the
+    /// pigeonhole), so only such lines are looked up in the others and
+    /// summed; the lines seen once, most of every table, are never moved.
+    /// (Merging two tables of millions of lines took seconds on one
+    /// thread at the end of the first pass.)
+    pub fn learn_all(mut parts: Vec<LineCounts>) -> Option<Learned> {
+        if parts.len() <= 1 {
+            return parts.pop().map(LineCounts::learn);
         }
+        let first = &parts[0];
+        let mut sum = LineCounts {
+            table: Table::default(),
+            min_docs: first.min_docs,
+            max_similarity: first.max_similarity,
+            max_lines: first.max_lines,
+            prune_floor: parts.iter().map(|p| p.prune_floor).max().unwrap_or(1),
+            hashes: Vec::new(),
+            keys: LineKeys::default(),
+        };
+        let floor = sum.min_docs.div_ceil(parts.len() as u32);
+        for (i, part) in parts.iter().enumerate() {
+            for (h, c) in part.table.iter() {
+                if c.docs < floor || sum.table.slots.contains_key(&h) {
+                    continue;
+                }
+                let mut total = c;
+                for (_, other) in parts.iter().enumerate().filter(|&(j, _)| j != i) {
+                    if let Some(&slot) = other.table.slots.get(&h) {
+                        total.add(&other.table.counter(slot));
+                    }
+                }
+                sum.table.add(h, &total);
+            }
+        }
+        Some(sum.learn())
     }
 
     /// Adds another thread's counts.
@@ -374,11 +496,9 @@ impl LineCounts {
         };
         (big.min_docs, big.max_similarity, big.max_lines) = settings;
         big.prune_floor = big.prune_floor.max(small.prune_floor);
-        for (h, o) in small.once {
-            big.add(h, o.counter());
-        }
-        for (h, c) in small.many {
-            big.add(h, c);
+        big.table.slots.reserve(small.table.len());
+        for (h, c) in small.table.iter() {
+            big.table.add(h, &c);
         }
         *self = big;
         if self.distinct_lines() > self.max_lines {
@@ -388,23 +508,17 @@ impl LineCounts {
 
     /// Distinct lines counted so far.
     pub fn distinct_lines(&self) -> usize {
-        self.once.len() + self.many.len()
+        self.table.len()
     }
 
     /// Bytes of the counting tables (slots of key, counters and control byte).
     pub fn table_bytes(&self) -> usize {
-        self.once.capacity() * (std::mem::size_of::<(u64, Once)>() + 1)
-            + self.many.capacity() * (std::mem::size_of::<(u64, Counter)>() + 1)
+        self.table.bytes()
     }
 
     /// Every line's counts, in hash order.
     fn sorted(&self) -> Vec<(u64, Counter)> {
-        let mut entries: Vec<(u64, Counter)> = self
-            .once
-            .iter()
-            .map(|(&h, o)| (h, o.counter()))
-            .chain(self.many.iter().map(|(&h, c)| (h, *c)))
-            .collect();
+        let mut entries: Vec<(u64, Counter)> = self.table.iter().collect();
         entries.sort_unstable_by_key(|e| e.0);
         entries
     }
@@ -436,8 +550,7 @@ impl LineCounts {
     /// [`LineCounts::merge`] does.
     pub fn merge_from(&mut self, r: &mut impl Read) -> io::Result<()> {
         let mut other = LineCounts {
-            once: HashMap::default(),
-            many: HashMap::default(),
+            table: Table::default(),
             min_docs: self.min_docs,
             max_similarity: self.max_similarity,
             max_lines: self.max_lines,
@@ -463,7 +576,7 @@ impl LineCounts {
                 c.body2[k] = word(2 * BUCKETS + k);
             }
             let h = u64::from_le_bytes(rec[..8].try_into().unwrap_or_default());
-            other.add(h, c);
+            other.table.add(h, &c);
         }
         self.merge(other);
         Ok(())
@@ -474,7 +587,7 @@ impl LineCounts {
         let mut index = HashMap::default();
         let mut lines = Vec::new();
         // Lines seen once are below `min_docs` (at least 2).
-        for (h, c) in self.many {
+        for (h, c) in self.table.iter() {
             if c.docs < self.min_docs {
                 continue;
             }
@@ -993,6 +1106,44 @@ mod tests {
         }
     }
 
+    /// What a [`Learned`] decided, in hash order.
+    fn decisions(l: &Learned) -> Vec<(u64, u32, bool, bool)> {
+        let mut v: Vec<_> = l
+            .index
+            .iter()
+            .map(|(&h, &e)| {
+                let e = &l.lines[e as usize];
+                (h, e.docs, e.edgy, e.framed)
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    proptest::proptest! {
+        /// Learning from several threads' tables (only the lines that can
+        /// reach `min_docs` summed) decides as one table of every document.
+        #[test]
+        fn learning_from_parts_decides_as_one_table(
+            docs in proptest::collection::vec(
+                proptest::collection::vec(0usize..30, 1..10), 1..80),
+            n_parts in 1usize..5,
+            min_docs in 2u32..12,
+        ) {
+            let cfg = StripConfig { learn_min_docs: min_docs, ..StripConfig::default() };
+            let mut all = LineCounts::new(&cfg);
+            let mut parts: Vec<LineCounts> = (0..n_parts).map(|_| LineCounts::new(&cfg)).collect();
+            for (i, d) in docs.iter().enumerate() {
+                let t: String = d.iter().map(|&l| format!("Line {}\n", letters(l))).collect();
+                all.observe(&t);
+                parts[i % n_parts].observe(&t);
+            }
+            let want = decisions(&all.learn());
+            let got = decisions(&LineCounts::learn_all(parts).unwrap());
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
     #[test]
     fn a_full_table_forgets_rare_lines_and_keeps_recurring_ones() {
         let cfg = StripConfig {
@@ -1010,7 +1161,7 @@ mod tests {
         }
         assert!(counts.prune_floor >= 1);
         let chrome = line_key(b"Sign up for the Daily Brief", true);
-        let docs = counts.many.get(&chrome).map(|c| c.docs);
+        let docs = counts.table.get(chrome).map(|c| c.docs);
         assert_eq!(
             docs,
             Some(3000),

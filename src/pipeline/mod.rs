@@ -512,9 +512,9 @@ fn run_with(
     })?;
 
     if let Some(spill) = spill {
-        if let Some(counts) = counts {
+        if !counts.is_empty() {
             let learn_start = Instant::now();
-            stages.learned = Some(counts.learn());
+            stages.learned = LineCounts::learn_all(counts);
             *report.stage_seconds.entry("learn".into()).or_default() +=
                 learn_start.elapsed().as_secs_f64();
         }
@@ -994,7 +994,7 @@ fn first_pass(
     writer: &mut Writer,
     mut spill: Option<SpillWriter>,
     progress: &dyn Progress,
-) -> Result<(Option<Spill>, Option<LineCounts>, HashSet<u64>)> {
+) -> Result<(Option<Spill>, Vec<LineCounts>, HashSet<u64>)> {
     let cfg = stages.config;
     let start = Instant::now();
     let total = match &source {
@@ -1072,7 +1072,7 @@ fn first_pass(
         check_stop()
     })()?;
     pass.bytes = report.bytes_in;
-    let mut counts: Option<LineCounts> = None;
+    let mut counts = Vec::new();
     end_pass(report, &workers, &mut counts, pass, start, progress);
     let spill = match spill {
         Some(s) => Some(s.finish().map_err(|e| Error::io("spill file", e))?),
@@ -1093,12 +1093,13 @@ fn note_txt_credits(report: &mut Report, cfg: &PipelineConfig, doc: &Document) {
     }
 }
 
-/// Ends a pass: adds the workers' counters (and line counts) to the report,
-/// then the pass's time and statistics.
+/// Ends a pass: adds the workers' counters to the report (their line
+/// counts, one table per worker, to `counts`), then the pass's time and
+/// statistics.
 fn end_pass(
     report: &mut Report,
     workers: &WorkerPool,
-    counts: &mut Option<LineCounts>,
+    counts: &mut Vec<LineCounts>,
     mut pass: PassStats,
     start: Instant,
     progress: &dyn Progress,
@@ -1111,7 +1112,7 @@ fn end_pass(
     report.passes.push(pass);
 }
 
-fn merge_worker(report: &mut Report, w: Worker, counts: &mut Option<LineCounts>) {
+fn merge_worker(report: &mut Report, w: Worker, counts: &mut Vec<LineCounts>) {
     let st = &mut report.stages;
     for (k, v) in w.decode.encodings {
         *st.decode.encodings.entry(k).or_default() += v;
@@ -1128,12 +1129,7 @@ fn merge_worker(report: &mut Report, w: Worker, counts: &mut Option<LineCounts>)
     for (k, v) in w.stage_nanos {
         *report.stage_seconds.entry(k.to_string()).or_default() += v as f64 / 1e9;
     }
-    if let Some(c) = w.counts {
-        match counts {
-            Some(all) => all.merge(c),
-            None => *counts = Some(c),
-        }
-    }
+    counts.extend(w.counts);
 }
 
 /// Reads the spill on a thread of its own and sends batches of records.
@@ -1263,7 +1259,7 @@ fn sign_pass(
         )?;
         check_stop()
     })()?;
-    end_pass(report, &workers, &mut None, pass, start, progress);
+    end_pass(report, &workers, &mut Vec::new(), pass, start, progress);
     Ok((index, numbers))
 }
 
@@ -1414,6 +1410,6 @@ fn write_pass(
         })?;
         check_stop()
     })()?;
-    end_pass(report, &workers, &mut None, pass, start, progress);
+    end_pass(report, &workers, &mut Vec::new(), pass, start, progress);
     Ok(())
 }

@@ -709,6 +709,11 @@ fn prepare(ctx: &Ctx, shard: usize) -> Result<TaskState> {
     )?;
     sidecars.commit()?;
     let records = spill.map(|s| s.records).unwrap_or(0);
+    // The learn task adds up every shard's counts, so a shard's are exact.
+    let counts = counts.into_iter().reduce(|mut all, c| {
+        all.merge(c);
+        all
+    });
     if let Some(counts) = counts {
         let path = ctx.tmp.join(COUNTS);
         let mut w = create(&path)?;
