@@ -703,6 +703,37 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The keys the stripper hands on are the keys of the text it
+        /// returns, whatever it removed.
+        #[test]
+        fn stripper_keys_are_the_keys_of_its_output(
+            picks in proptest::collection::vec(0usize..10, 0..40),
+        ) {
+            const POOL: [&str; 10] = [
+                "The minister said on Tuesday that talks would go on.",
+                "We welcome comments that advance the story. Please be respectful.",
+                "Share this article",
+                "",
+                "   ",
+                "\u{a0}Prices rose 3.5% in 2023, the agency said.\u{a0}",
+                "Source: Reuters",
+                "This long paragraph repeats when a scraper pastes the page twice over, so the second copy goes.",
+                "Table 1987 1988 1989 04/09/87",
+                "Line with trailing CR\r",
+            ];
+            let text: String = picks.iter().map(|&i| format!("{}\n", POOL[i])).collect();
+            static STRIPPER: std::sync::OnceLock<Stripper> = std::sync::OnceLock::new();
+            let s = STRIPPER.get_or_init(|| Stripper::new(StripConfig::default()).unwrap());
+            let (mut out, mut credits, mut stats) = (String::new(), Vec::new(), StripStats::default());
+            let mut keys = LineKeys::default();
+            let changed = s.strip_keyed(&text, &mut out, &mut credits, None, &mut stats, Some(&mut keys));
+            let mut want = LineKeys::default();
+            want.fill(if changed { &out } else { &text });
+            proptest::prop_assert_eq!(keys, want);
+        }
+    }
+
     #[test]
     fn byte_lanes_match_each_byte() {
         for b in 0..=255u8 {
