@@ -185,15 +185,7 @@ impl Table {
                 v.insert(u32::from(once.0));
             }
             Entry_::Occupied(mut o) => {
-                let slot = o.get_mut();
-                if *slot & FULL != 0 {
-                    self.counters[(*slot & !FULL) as usize].add_once(once);
-                } else {
-                    let mut c = Once(*slot as u16).counter();
-                    c.add_once(once);
-                    *slot = FULL | self.counters.len() as u32;
-                    self.counters.push(c);
-                }
+                full_counter(&mut self.counters, o.get_mut()).add_once(once);
             }
         }
     }
@@ -211,15 +203,7 @@ impl Table {
                 }
             },
             Entry_::Occupied(mut o) => {
-                let slot = o.get_mut();
-                if *slot & FULL != 0 {
-                    self.counters[(*slot & !FULL) as usize].add(c);
-                } else {
-                    let mut full = Once(*slot as u16).counter();
-                    full.add(c);
-                    *slot = FULL | self.counters.len() as u32;
-                    self.counters.push(full);
-                }
+                full_counter(&mut self.counters, o.get_mut()).add(c);
             }
         }
     }
@@ -270,6 +254,17 @@ impl Table {
         self.slots.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
             + self.counters.capacity() * std::mem::size_of::<Counter>()
     }
+}
+
+/// The full counter of an occupied slot; a line seen once so far gets one
+/// (from its packed counts) and its slot points at it from now on.
+fn full_counter<'a>(counters: &'a mut Vec<Counter>, slot: &mut u32) -> &'a mut Counter {
+    if *slot & FULL == 0 {
+        let unpacked = Once(*slot as u16).counter();
+        *slot = FULL | counters.len() as u32;
+        counters.push(unpacked);
+    }
+    &mut counters[(*slot & !FULL) as usize]
 }
 
 impl Counter {
