@@ -216,6 +216,7 @@ pub fn render(doc: &Document, names: FieldNames, extras: Extras, out: &mut Vec<u
         added.push(("cluster", AddedValue::Str(cluster)));
         added.push(("similarity", AddedValue::Num(sim)));
     }
+    out.reserve(rendered_len_hint(doc, names));
     out.push(b'{');
     let mut first = true;
     let mut sep = |out: &mut Vec<u8>| {
@@ -258,6 +259,22 @@ pub fn render(doc: &Document, names: FieldNames, extras: Extras, out: &mut Vec<u
         value.write(out);
     }
     out.extend_from_slice(b"}\n");
+}
+
+/// About the size of [`render`]'s line (the text with a sixteenth more
+/// for escapes), so that it is written into one allocation instead of a
+/// chain of doublings.
+fn rendered_len_hint(doc: &Document, names: FieldNames) -> usize {
+    let text = doc.text.len() + doc.text.len() / 16;
+    let rest = match &doc.meta {
+        Meta::Json { fields, .. } => fields
+            .iter()
+            .map(|(k, v)| 4 + k.len() + v.as_ref().map_or(0, |r| r.get().len()))
+            .sum(),
+        Meta::None | Meta::File { .. } => 8 + names.id.len() + names.text.len() + doc.id.len(),
+    };
+    let credits: usize = doc.credits.iter().map(|c| 4 + c.len()).sum();
+    text + rest + credits + 64
 }
 
 enum AddedValue<'a> {

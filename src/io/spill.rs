@@ -133,6 +133,7 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 /// into `out` (cleared first).
 pub fn encode(doc: &Document, keys: &[u64], out: &mut Vec<u8>) {
     out.clear();
+    out.reserve(encoded_len(doc, keys));
     put_str(out, &doc.id);
     put_str(out, &doc.text);
     put_str(out, &doc.source.file);
@@ -168,6 +169,26 @@ pub fn encode(doc: &Document, keys: &[u64], out: &mut Vec<u8>) {
     for k in keys {
         out.extend_from_slice(&k.to_le_bytes());
     }
+}
+
+/// The size of [`encode`]'s record, so that it is written into one
+/// allocation instead of a chain of doublings (each a copy, and at the
+/// sizes of long documents a fresh page to fault in).
+fn encoded_len(doc: &Document, keys: &[u64]) -> usize {
+    let meta = match &doc.meta {
+        Meta::None => 1,
+        Meta::File { rel_path } => 5 + rel_path.len(),
+        Meta::Json { fields, rel_path } => {
+            9 + rel_path.len()
+                + fields
+                    .iter()
+                    .map(|(k, v)| 5 + k.len() + v.as_ref().map_or(0, |r| 4 + r.get().len()))
+                    .sum::<usize>()
+        }
+    };
+    let credits: usize = doc.credits.iter().map(|c| 4 + c.len()).sum();
+    12 + doc.id.len() + doc.text.len() + doc.source.file.len() + 16 + meta + 4 + credits + 4
+        + 8 * keys.len()
 }
 
 struct Cursor<'a>(&'a [u8]);
@@ -294,6 +315,7 @@ mod tests {
         let mut buf = Vec::new();
         for (i, d) in docs.iter().enumerate() {
             encode(d, &keys[..i], &mut buf);
+            assert_eq!(encoded_len(d, &keys[..i]), buf.len(), "{}", d.id);
             w.push(&buf).unwrap();
         }
         let spill = w.finish().unwrap();

@@ -608,7 +608,7 @@ fn spawn_reader(
             }
             let now = disk.load(Ordering::Relaxed);
             let b = Batch {
-                items: std::mem::take(batch),
+                items: std::mem::replace(batch, Vec::with_capacity(BATCH_RECORDS)),
                 progress_bytes: now - sent_disk,
             };
             sent_disk = now;
@@ -722,10 +722,9 @@ fn spawn_reader(
                                     batch.push(RawItem::Blank);
                                 } else {
                                     batch_bytes += n;
-                                    let bytes = std::mem::replace(
-                                        &mut line,
-                                        Vec::with_capacity(n.min(1 << 16)),
-                                    );
+                                    // An exact copy; `line` keeps its
+                                    // capacity for the next one.
+                                    let bytes = line.clone();
                                     batch.push(RawItem::Record {
                                         bytes,
                                         source: src,
@@ -1153,7 +1152,7 @@ fn spawn_spill_reader(spill: &Spill) -> Result<Receiver<Result<Batch<Vec<u8>>>>>
             items.push(std::mem::take(&mut buf));
             if items.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES {
                 let b = Batch {
-                    items: std::mem::take(&mut items),
+                    items: std::mem::replace(&mut items, Vec::with_capacity(BATCH_RECORDS)),
                     progress_bytes: bytes as u64,
                 };
                 bytes = 0;
