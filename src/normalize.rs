@@ -48,9 +48,13 @@ fn is_normalized(text: &str) -> bool {
     }
     // A blank line before the first one, so that a leading blank fails.
     let mut prev_blank = true;
-    for line in text.split('\n') {
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    for end in ends {
+        let line = text.get(start..end).unwrap_or_default();
+        start = end + 1;
         let blank = line.is_empty();
-        if (blank && prev_blank) || line.trim_end().len() != line.len() {
+        if (blank && prev_blank) || line.chars().next_back().is_some_and(char::is_whitespace) {
             return false;
         }
         prev_blank = blank;

@@ -642,7 +642,7 @@ pub struct Learned {
 
 /// Shape of a line that is a piece of a paragraph or a table, never chrome.
 fn looks_like_content(line: &str) -> bool {
-    let t = line.trim();
+    let t = super::trim(line);
     if t.chars().next().is_some_and(char::is_lowercase) {
         return true;
     }
@@ -727,7 +727,7 @@ impl Learned {
             let mut any = false;
             for (i, line) in s.lines.iter().enumerate() {
                 let l = &text[line.start..line.end];
-                if !l.trim().is_empty() {
+                if !super::trim(l).is_empty() {
                     nb.push((i as u32, u32::MAX));
                 }
             }
@@ -737,7 +737,7 @@ impl Learned {
                 let l = &text[line.start..line.end];
                 let key = match keys {
                     Some(keys) => keys[j],
-                    None => line_key(l.trim().as_bytes(), true),
+                    None => line_key(super::trim(l).as_bytes(), true),
                 };
                 if let Some(&e) = self.index.get(&key) {
                     if !looks_like_content(l) {

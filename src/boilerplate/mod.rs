@@ -163,7 +163,7 @@ impl LineKeys {
     pub fn fill(&mut self, text: &str) {
         self.clear();
         for line in text.split('\n') {
-            let t = line.trim();
+            let t = trim(line);
             if !t.is_empty() {
                 self.push(line_key(t.as_bytes(), true), t.len());
             }
@@ -303,7 +303,7 @@ impl Stripper {
             s.hashes.clear();
             if self.config.repeats || keys.is_some() {
                 for (i, (line, v)) in s.lines.iter().zip(&s.verdicts).enumerate() {
-                    let t = text[line.start..line.end].trim();
+                    let t = trim(&text[line.start..line.end]);
                     if *v != Verdict::Keep || t.is_empty() {
                         continue;
                     }
@@ -322,7 +322,7 @@ impl Stripper {
                 for &(_, i, folded) in &s.hashes {
                     if s.verdicts[i as usize] == Verdict::Keep {
                         let line = s.lines[i as usize];
-                        keys.push(folded, text[line.start..line.end].trim().len());
+                        keys.push(folded, trim(&text[line.start..line.end]).len());
                     }
                 }
             }
@@ -368,6 +368,20 @@ impl Stripper {
     }
 }
 
+/// `str::trim` with a shortcut for the usual line, which starts and ends
+/// with a visible ASCII byte and so has nothing to trim (checked with two
+/// byte loads instead of decoding chars from both ends).
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b.wrapping_sub(0x21) < 0x5f);
+    let b = s.as_bytes();
+    if visible(b.first()) && visible(b.last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 /// Splits `text` into lines (without their `\n`) into `lines` (cleared
 /// first). A final `\n` does not start an empty line, as in `str::lines`.
 fn split_lines(text: &str, lines: &mut Vec<Line>) {
@@ -398,7 +412,7 @@ fn assemble(text: &str, lines: &[Line], verdicts: &[Verdict], out: &mut String) 
             continue;
         }
         let s = &text[line.start..line.end];
-        if s.trim().is_empty() {
+        if trim(s).is_empty() {
             pending_blank = !out.is_empty();
             continue;
         }
@@ -700,6 +714,13 @@ mod tests {
                 line_keys(line),
                 (naive_key(line, false), naive_key(line, true))
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn trim_is_str_trim(line in "[ \t\u{b}\u{1f}\u{7f}\u{a0}\u{3000}a!~é]{0,6}") {
+            proptest::prop_assert_eq!(trim(&line), line.trim());
         }
     }
 

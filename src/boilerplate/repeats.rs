@@ -65,7 +65,7 @@ pub(super) fn mark(
         let mut block_bytes = 0;
         while p + k < hashes.len() && first + k < p && hashes[first + k].0 == hashes[p + k].0 {
             let line = lines[hashes[p + k].1 as usize];
-            block_bytes += text[line.start..line.end].trim().len();
+            block_bytes += super::trim(&text[line.start..line.end]).len();
             k += 1;
         }
         let is_block =

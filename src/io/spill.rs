@@ -187,7 +187,14 @@ fn encoded_len(doc: &Document, keys: &[u64]) -> usize {
         }
     };
     let credits: usize = doc.credits.iter().map(|c| 4 + c.len()).sum();
-    12 + doc.id.len() + doc.text.len() + doc.source.file.len() + 16 + meta + 4 + credits + 4
+    12 + doc.id.len()
+        + doc.text.len()
+        + doc.source.file.len()
+        + 16
+        + meta
+        + 4
+        + credits
+        + 4
         + 8 * keys.len()
 }
 
