@@ -305,15 +305,99 @@ impl AddedValue<'_> {
     }
 }
 
+/// Writes `s` as a JSON string, escaped byte for byte as `serde_json`
+/// escapes it (`\"`, `\\`, `\b \f \n \r \t`, other controls as
+/// `\u00xx`). Eight bytes at a time: a word's bytes to escape are found
+/// with bit masks ([`escape_mask`]) and the runs between them copied as
+/// they are (serde_json looks up every byte).
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    // `b[copied..]` is not written yet.
+    let mut copied = 0;
+    let mut escape_at = |out: &mut Vec<u8>, j: usize| {
+        out.extend_from_slice(&b[copied..j]);
+        copied = j + 1;
+        push_escape(out, b[j]);
+    };
+    let mut words = b.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut m = escape_mask(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+        while m != 0 {
+            escape_at(out, at + m.trailing_zeros() as usize / 8);
+            m &= m - 1;
+        }
+        at += 8;
+    }
+    for (j, &c) in words.remainder().iter().enumerate() {
+        if c < 0x20 || c == b'"' || c == b'\\' {
+            escape_at(out, at + j);
+        }
+    }
+    out.extend_from_slice(&b[copied..]);
+    out.push(b'"');
+}
+
+/// The escape of byte `c` (below 0x20, `"` or `\`).
+fn push_escape(out: &mut Vec<u8>, c: u8) {
+    let short: &[u8] = match c {
+        b'"' => b"\\\"",
+        b'\\' => b"\\\\",
+        b'\n' => b"\\n",
+        b'\r' => b"\\r",
+        b'\t' => b"\\t",
+        0x08 => b"\\b",
+        0x0c => b"\\f",
+        _ => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(c >> 4)]);
+            out.push(HEX[usize::from(c & 0xf)]);
+            return;
+        }
+    };
+    out.extend_from_slice(short);
+}
+
+/// The top bit of each byte of `w` that JSON escapes (below 0x20, `"` or
+/// `\`), exactly: adding to the low seven bits of a byte never carries
+/// into the next.
+#[inline]
+fn escape_mask(w: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let low7 = |x: u64| x & !HI;
+    // Top bit set where a byte is 0x20 or more (or has its own top bit).
+    let at_least_space = (low7(w) + LO * 0x60) | w;
+    // Top bit set where a byte is not zero.
+    let nonzero = |x: u64| (low7(x) + LO * 0x7f) | x;
+    let quote = nonzero(w ^ (LO * u64::from(b'"')));
+    let backslash = nonzero(w ^ (LO * u64::from(b'\\')));
+    !(at_least_space & quote & backslash) & HI
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    proptest::proptest! {
+        /// The escaper writes what serde_json writes, for text dense in
+        /// bytes to escape and for any text.
+        #[test]
+        fn write_str_is_serde_json(
+            s in proptest::prop_oneof![
+                "[\\x00-\\x21\"\\\\a\\x7f\u{e9}\u{2028}\u{1f600}]{0,40}",
+                "\\PC{0,80}",
+            ]
+        ) {
+            let mut ours = Vec::new();
+            write_str(&mut ours, &s);
+            proptest::prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+    }
 
     fn parse(line: &str) -> Result<Parsed, &'static str> {
         parse_record(line, "text", "id").map_err(|e| e.reason)
