@@ -282,6 +282,48 @@ pub fn decode(body: &[u8], keys: Option<&mut Vec<u64>>) -> Option<Document> {
     })
 }
 
+/// The id and the text of a record written by [`encode`], borrowed from
+/// it, and its keys into `keys` (cleared first); `None` if it is damaged.
+/// What the sign pass needs, without [`decode`]'s copies: the other
+/// fields are stepped over by their lengths.
+pub fn decode_text<'a>(body: &'a [u8], keys: &mut Vec<u64>) -> Option<(&'a str, &'a str)> {
+    let mut c = Cursor(body);
+    let id = c.str()?;
+    let text = c.str()?;
+    let skip_str = |c: &mut Cursor| -> Option<()> {
+        let n = c.u32()? as usize;
+        c.take(n).map(drop)
+    };
+    skip_str(&mut c)?;
+    c.take(16)?;
+    match c.u8()? {
+        0 => {}
+        1 => skip_str(&mut c)?,
+        2 => {
+            skip_str(&mut c)?;
+            for _ in 0..c.u32()? {
+                skip_str(&mut c)?;
+                if c.u8()? != 0 {
+                    skip_str(&mut c)?;
+                }
+            }
+        }
+        _ => return None,
+    }
+    for _ in 0..c.u32()? {
+        skip_str(&mut c)?;
+    }
+    let n = c.u32()? as usize;
+    let packed = c.take(n.checked_mul(8)?)?;
+    keys.clear();
+    keys.extend(
+        packed
+            .chunks_exact(8)
+            .map(|k| u64::from_le_bytes(k.try_into().expect("eight bytes"))),
+    );
+    Some((id, text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,9 +375,18 @@ mod tests {
                 got.push(decode(&buf, Some(&mut got_keys)).unwrap());
                 assert_eq!(got_keys, keys[..got.len() - 1]);
                 assert_eq!(decode(&buf, None).as_ref(), got.last());
+                let mut text_keys = Vec::new();
+                let (id, text) = decode_text(&buf, &mut text_keys).unwrap();
+                let last = got.last().unwrap();
+                assert_eq!((id, text), (last.id.as_str(), last.text.as_str()));
+                assert_eq!(text_keys, got_keys);
+                for cut in 0..buf.len() {
+                    assert!(decode_text(&buf[..cut], &mut text_keys).is_none());
+                }
             }
             assert_eq!(got, docs);
         }
         assert!(decode(b"\x05\x00", None).is_none());
+        assert!(decode_text(b"\x05\x00", &mut Vec::new()).is_none());
     }
 }

@@ -1171,28 +1171,40 @@ fn spawn_spill_reader(spill: &Spill) -> Result<Receiver<Result<Batch<Vec<u8>>>>>
 
 /// A document from the spill, the learning keys of its lines into `keys`.
 fn spill_doc(body: &[u8], keys: &mut Vec<u64>) -> Result<Document> {
-    spill::decode(body, Some(keys))
-        .ok_or_else(|| Error::new(ErrorKind::Io(std::io::Error::other("damaged spill record"))))
+    spill::decode(body, Some(keys)).ok_or_else(damaged_spill)
+}
+
+fn damaged_spill() -> Error {
+    Error::new(ErrorKind::Io(std::io::Error::other("damaged spill record")))
 }
 
 /// Applies the learned boilerplate to a document from the spill; with
 /// `--explain`, the removed lines go to `w.removed`.
 fn strip_learned(stages: &Stages, w: &mut Worker, doc: &mut Document, count: bool) {
-    w.removed.clear();
-    if let Some(learned) = &stages.learned {
-        let start = Instant::now();
-        let mut throwaway = StripStats::default();
-        let stats = if count { &mut w.strip } else { &mut throwaway };
-        let removed = stages.config.explain.is_some().then_some(&mut w.removed);
-        let keys = Some(&w.keys.hashes[..]);
-        let changed = learned.strip_keyed(&doc.text, keys, &mut w.scratch, removed, stats, count);
-        if changed {
-            std::mem::swap(&mut doc.text, &mut w.scratch);
-        }
-        if count {
-            *w.stage_nanos.entry("learned").or_default() += start.elapsed().as_nanos() as u64;
-        }
+    if learned_into(stages, w, &doc.text, count) {
+        std::mem::swap(&mut doc.text, &mut w.scratch);
     }
+}
+
+/// Applies the learned boilerplate to `text` (its lines' keys in
+/// `w.keys`): `true` when it changed, the new text then in `w.scratch`.
+/// With `count`, the lines go to the statistics and the time to the
+/// `learned` stage; with `--explain`, the removed lines to `w.removed`.
+fn learned_into(stages: &Stages, w: &mut Worker, text: &str, count: bool) -> bool {
+    w.removed.clear();
+    let Some(learned) = &stages.learned else {
+        return false;
+    };
+    let start = Instant::now();
+    let mut throwaway = StripStats::default();
+    let stats = if count { &mut w.strip } else { &mut throwaway };
+    let removed = stages.config.explain.is_some().then_some(&mut w.removed);
+    let keys = Some(&w.keys.hashes[..]);
+    let changed = learned.strip_keyed(text, keys, &mut w.scratch, removed, stats, count);
+    if count {
+        *w.stage_nanos.entry("learned").or_default() += start.elapsed().as_nanos() as u64;
+    }
+    changed
 }
 
 /// The dedup pass: signatures of every document into the index. Returns
@@ -1228,18 +1240,23 @@ fn sign_pass(
         workers.map_batches(
             batches,
             |w, body: Vec<u8>| -> Result<Option<(String, usize, DocSignature)>> {
-                let mut doc = spill_doc(&body, &mut w.keys.hashes)?;
-                strip_learned(stages, w, &mut doc, false);
-                if doc.text.trim().is_empty() && !cfg.keep_empty {
+                // Only the id and the text: no copy of the document.
+                let (id, text) =
+                    spill::decode_text(&body, &mut w.keys.hashes).ok_or_else(damaged_spill)?;
+                let text = match learned_into(stages, w, text, false) {
+                    true => w.scratch.as_str(),
+                    false => text,
+                };
+                if text.trim().is_empty() && !cfg.keep_empty {
                     return Ok(None);
                 }
                 let mut sig = DocSignature::default();
                 if let Some(signer) = &stages.signer {
                     let start = Instant::now();
-                    signer.sign(&doc.text, &mut w.sign_scratch, &mut sig);
+                    signer.sign(text, &mut w.sign_scratch, &mut sig);
                     *w.stage_nanos.entry("sign").or_default() += start.elapsed().as_nanos() as u64;
                 }
-                Ok(Some((doc.id, doc.text.len(), sig)))
+                Ok(Some((id.to_owned(), text.len(), sig)))
             },
             |outs, (n, progress_bytes)| {
                 for out in outs {
