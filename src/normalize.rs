@@ -37,9 +37,10 @@ pub fn normalize_whitespace(text: &str, out: &mut String) -> bool {
 
 /// Whether [`normalize_whitespace`] would leave `text` as it is: no `\r`,
 /// no line with trailing whitespace, no blank line first, last or after
-/// another (or no text at all). One look at each line's end, no copy: most scraped text that
-/// reaches this stage is already clean.
-fn is_normalized(text: &str) -> bool {
+/// another (or no text at all). One look at each line's end, no copy: most
+/// scraped text that reaches this stage is already clean, and a caller that
+/// asks first need not copy it.
+pub fn is_normalized(text: &str) -> bool {
     if text.is_empty() {
         return true;
     }

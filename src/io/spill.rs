@@ -117,9 +117,16 @@ impl SpillReader {
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
             Err(e) => return Err(e),
         }
+        // Read into spare capacity (`read_to_end` does not zero it first).
+        let n = u32::from_le_bytes(len) as usize;
         buf.clear();
-        buf.resize(u32::from_le_bytes(len) as usize, 0);
-        self.input.read_exact(buf)?;
+        buf.reserve_exact(n);
+        if (&mut self.input).take(n as u64).read_to_end(buf)? != n {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "spill record cut short",
+            ));
+        }
         Ok(true)
     }
 }
