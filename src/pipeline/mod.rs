@@ -38,7 +38,7 @@ use crate::normalize::{is_normalized, normalize_whitespace};
 use crate::report::{DecodeStats, NormalizeStats, PassStats, Reject, Report, TxtCredits};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
@@ -286,7 +286,71 @@ struct Worker {
     /// stripper, into the spill; later passes: from the spill).
     keys: LineKeys,
     sign_scratch: SignScratch,
-    stage_nanos: BTreeMap<&'static str, u64>,
+    stage_nanos: StageTimes,
+}
+
+/// The stages a worker times (`cluster` is timed by the run itself).
+#[derive(Debug, Clone, Copy)]
+enum Stage {
+    Decode,
+    Parse,
+    Fix,
+    Normalize,
+    Strip,
+    Learn,
+    Learned,
+    Sign,
+}
+
+impl Stage {
+    const ALL: [Stage; 8] = [
+        Stage::Decode,
+        Stage::Parse,
+        Stage::Fix,
+        Stage::Normalize,
+        Stage::Strip,
+        Stage::Learn,
+        Stage::Learned,
+        Stage::Sign,
+    ];
+
+    /// The key in the report's `stage_seconds`.
+    fn name(self) -> &'static str {
+        match self {
+            Stage::Decode => "decode",
+            Stage::Parse => "parse",
+            Stage::Fix => "fix",
+            Stage::Normalize => "normalize",
+            Stage::Strip => "strip",
+            Stage::Learn => "learn",
+            Stage::Learned => "learned",
+            Stage::Sign => "sign",
+        }
+    }
+}
+
+/// One worker's time per stage: an array indexed by [`Stage`], added to
+/// per document (a map keyed by name cost a lookup each time).
+#[derive(Debug, Default)]
+struct StageTimes {
+    /// Nanoseconds, or `None` for a stage that never ran.
+    nanos: [Option<u64>; Stage::ALL.len()],
+}
+
+impl StageTimes {
+    /// Adds the time since `start` to `stage`.
+    fn add(&mut self, stage: Stage, start: Instant) {
+        let t = &mut self.nanos[stage as usize];
+        *t = Some(t.unwrap_or(0) + start.elapsed().as_nanos() as u64);
+    }
+
+    /// The stages that ran, with their seconds.
+    fn seconds(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        Stage::ALL
+            .iter()
+            .zip(&self.nanos)
+            .filter_map(|(s, n)| n.map(|n| (s.name(), n as f64 / 1e9)))
+    }
 }
 
 impl Worker {
@@ -305,14 +369,14 @@ impl Worker {
             },
             keys: LineKeys::default(),
             sign_scratch: SignScratch::default(),
-            stage_nanos: BTreeMap::new(),
+            stage_nanos: StageTimes::default(),
         }
     }
 
-    fn time<T>(&mut self, stage: &'static str, f: impl FnOnce(&mut Self) -> T) -> T {
+    fn time<T>(&mut self, stage: Stage, f: impl FnOnce(&mut Self) -> T) -> T {
         let start = Instant::now();
         let out = f(self);
-        *self.stage_nanos.entry(stage).or_default() += start.elapsed().as_nanos() as u64;
+        self.stage_nanos.add(stage, start);
         out
     }
 }
@@ -829,7 +893,7 @@ fn first_item(stages: &Stages, w: &mut Worker, item: RawItem, spill: bool) -> Fi
     w.removed.clear();
     let was_blank = doc.text.trim().is_empty();
     if let Some(repairer) = &stages.repairer {
-        w.time("fix", |w| {
+        w.time(Stage::Fix, |w| {
             let explain = cfg.explain.is_some().then_some(&mut w.changes);
             if repairer.repair(&doc.text, &mut w.scratch, &mut w.repair, explain) {
                 std::mem::swap(&mut doc.text, &mut w.scratch);
@@ -837,7 +901,7 @@ fn first_item(stages: &Stages, w: &mut Worker, item: RawItem, spill: bool) -> Fi
         });
     }
     if cfg.normalize {
-        w.time("normalize", |w| {
+        w.time(Stage::Normalize, |w| {
             // Asked first, so that clean text (most) is not copied.
             if !is_normalized(&doc.text) && normalize_whitespace(&doc.text, &mut w.scratch) {
                 std::mem::swap(&mut doc.text, &mut w.scratch);
@@ -850,7 +914,7 @@ fn first_item(stages: &Stages, w: &mut Worker, item: RawItem, spill: bool) -> Fi
     let want_keys = spill && w.counts.is_some();
     if let Some(stripper) = &stages.stripper {
         let explain = cfg.explain.is_some();
-        w.time("strip", |w| {
+        w.time(Stage::Strip, |w| {
             if stripper.strip_keyed(
                 &doc.text,
                 &mut w.scratch,
@@ -888,7 +952,7 @@ fn first_item(stages: &Stages, w: &mut Worker, item: RawItem, spill: bool) -> Fi
         if let Some(counts) = &mut w.counts {
             let start = Instant::now();
             counts.observe_keys(&w.keys);
-            *w.stage_nanos.entry("learn").or_default() += start.elapsed().as_nanos() as u64;
+            w.stage_nanos.add(Stage::Learn, start);
         }
         let keys = if want_keys { &w.keys.hashes[..] } else { &[] };
         spill::encode(&doc, keys, &mut line);
@@ -928,7 +992,7 @@ fn parse(
             let id = file.rel.to_string();
             let start = Instant::now();
             let decoded = decode(bytes);
-            *w.stage_nanos.entry("decode").or_default() += start.elapsed().as_nanos() as u64;
+            w.stage_nanos.add(Stage::Decode, start);
             match decoded {
                 Ok((text, how)) => {
                     *w.decode.encodings.entry(how.name()).or_default() += 1;
@@ -962,10 +1026,16 @@ fn parse(
             };
             let start = Instant::now();
             let parsed = jsonl::parse_record(line, &cfg.text_field, &cfg.id_field);
-            *w.stage_nanos.entry("parse").or_default() += start.elapsed().as_nanos() as u64;
+            w.stage_nanos.add(Stage::Parse, start);
             match parsed {
                 Ok(p) => {
-                    *w.decode.encodings.entry("utf-8".into()).or_default() += 1;
+                    // Looked up by `&str` first: `entry` would allocate the key per record.
+                    match w.decode.encodings.get_mut("utf-8") {
+                        Some(n) => *n += 1,
+                        None => {
+                            w.decode.encodings.insert("utf-8".into(), 1);
+                        }
+                    }
                     let id = p
                         .id
                         .unwrap_or_else(|| format!("{}:{}", file.rel, source.line.unwrap_or(0)));
@@ -1126,8 +1196,8 @@ fn merge_worker(report: &mut Report, w: Worker, counts: &mut Vec<LineCounts>) {
     if let Some(s) = &mut st.strip {
         s.merge(&w.strip);
     }
-    for (k, v) in w.stage_nanos {
-        *report.stage_seconds.entry(k.to_string()).or_default() += v as f64 / 1e9;
+    for (k, v) in w.stage_nanos.seconds() {
+        *report.stage_seconds.entry(k.to_string()).or_default() += v;
     }
     counts.extend(w.counts);
 }
@@ -1203,7 +1273,7 @@ fn learned_into(stages: &Stages, w: &mut Worker, text: &str, count: bool) -> boo
     let keys = Some(&w.keys.hashes[..]);
     let changed = learned.strip_keyed(text, keys, &mut w.scratch, removed, stats, count);
     if count {
-        *w.stage_nanos.entry("learned").or_default() += start.elapsed().as_nanos() as u64;
+        w.stage_nanos.add(Stage::Learned, start);
     }
     changed
 }
@@ -1255,7 +1325,7 @@ fn sign_pass(
                 if let Some(signer) = &stages.signer {
                     let start = Instant::now();
                     signer.sign(text, &mut w.sign_scratch, &mut sig);
-                    *w.stage_nanos.entry("sign").or_default() += start.elapsed().as_nanos() as u64;
+                    w.stage_nanos.add(Stage::Sign, start);
                 }
                 Ok(Some((id.to_owned(), text.len(), sig)))
             },
