@@ -155,11 +155,14 @@ pub fn candidates_in(
     // Bands are independent: each is sorted on a thread of the pool, and
     // the pairs are merged, sorted and deduplicated, so the result does
     // not depend on the number of threads.
+    let ascending = docs.windows(2).all(|w| w[0] < w[1]);
     let per_band: Vec<Vec<u64>> = bands
         .par_iter()
         .map_init(
-            || Vec::with_capacity(docs.len()),
-            |column: &mut Vec<u64>, &band| band_pairs(docs, band, &key, column),
+            || (Vec::with_capacity(docs.len()), Vec::new()),
+            |(column, tmp): &mut (Vec<u64>, Vec<u64>), &band| {
+                band_pairs(docs, ascending, band, &key, column, tmp)
+            },
         )
         .collect();
     let mut pairs: Vec<u64> = Vec::with_capacity(per_band.iter().map(Vec::len).sum());
@@ -172,18 +175,26 @@ pub fn candidates_in(
 }
 
 /// The pairs `a << 32 | b` (`a < b`) of one band, sorted and unique.
+/// `ascending`: `docs` are in increasing order (then a radix sort on the
+/// keys alone sorts the column).
 fn band_pairs(
     docs: &[u32],
+    ascending: bool,
     band: usize,
     key: &impl Fn(u32, usize) -> Option<u32>,
     column: &mut Vec<u64>,
+    tmp: &mut Vec<u64>,
 ) -> Vec<u64> {
     column.clear();
     column.extend(
         docs.iter()
             .filter_map(|&d| key(d, band).map(|k| (k as u64) << 32 | d as u64)),
     );
-    column.sort_unstable();
+    if ascending {
+        sort_by_high_half(column, tmp);
+    } else {
+        column.sort_unstable();
+    }
     let mut pairs = Vec::new();
     let mut start = 0;
     while start < column.len() {
@@ -209,6 +220,50 @@ fn band_pairs(
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// Sorts `words` by their high 32 bits, keeping the order of words with
+/// equal high halves: a least-significant-digit radix sort, three passes
+/// of 11 bits (a pass whose digit is one value for all is skipped). When
+/// the low halves ascend in input order, as a band's documents do, this
+/// is `sort_unstable` of the whole words, in linear time. `tmp` is
+/// scratch.
+fn sort_by_high_half(words: &mut Vec<u64>, tmp: &mut Vec<u64>) {
+    const BITS: usize = 11;
+    const BUCKETS: usize = 1 << BITS;
+    let n = words.len();
+    if n < 512 {
+        // Small: a comparison sort of (high half, position) is cheaper
+        // than clearing the counters.
+        words.sort_by_key(|&w| w >> 32);
+        return;
+    }
+    let digit = |w: u64, pass: usize| ((w >> 32) as usize >> (pass * BITS)) & (BUCKETS - 1);
+    let mut counts = vec![[0usize; BUCKETS]; 3];
+    for &w in words.iter() {
+        for (pass, c) in counts.iter_mut().enumerate() {
+            c[digit(w, pass)] += 1;
+        }
+    }
+    tmp.clear();
+    tmp.resize(n, 0);
+    for (pass, c) in counts.iter_mut().enumerate() {
+        if c.contains(&n) {
+            continue;
+        }
+        let mut start = 0;
+        for slot in c.iter_mut() {
+            let size = *slot;
+            *slot = start;
+            start += size;
+        }
+        for &w in words.iter() {
+            let slot = &mut c[digit(w, pass)];
+            tmp[*slot] = w;
+            *slot += 1;
+        }
+        std::mem::swap(words, tmp);
+    }
 }
 
 #[cfg(test)]
@@ -265,5 +320,42 @@ mod tests {
             .iter()
             .all(|&(a, b)| a < b && (b - a) as usize <= WINDOW));
         assert!(got.contains(&(0, 1)));
+    }
+
+    proptest::proptest! {
+        /// The radix sort of a band's column is `sort_unstable` of it when
+        /// the documents ascend; keys crowd a few values or span all 32
+        /// bits, in columns below and above the small-column cutoff.
+        #[test]
+        fn radix_sort_is_a_full_sort(
+            keys in proptest::collection::vec(
+                proptest::prop_oneof![0u32..4, proptest::num::u32::ANY],
+                0..3000,
+            ),
+        ) {
+            let mut words: Vec<u64> = keys
+                .iter()
+                .enumerate()
+                .map(|(d, &k)| u64::from(k) << 32 | d as u64)
+                .collect();
+            let mut want = words.clone();
+            want.sort_unstable();
+            sort_by_high_half(&mut words, &mut Vec::new());
+            proptest::prop_assert_eq!(words, want);
+        }
+
+        /// Candidates do not depend on the order documents come in (the
+        /// radix path for ascending documents, the comparison sort else),
+        /// buckets over MAX_BUCKET included.
+        #[test]
+        fn candidates_do_not_depend_on_document_order(
+            keys in proptest::collection::vec((0u32..3, 0u32..40), 0..1500),
+        ) {
+            let docs: Vec<u32> = (0..keys.len() as u32).collect();
+            let key = |d: u32, b: usize| keys.get(d as usize).map(|k| if b == 0 { k.0 } else { k.1 });
+            let ascending = candidates_in(&docs, &[0, 1], key);
+            let reversed: Vec<u32> = docs.iter().rev().copied().collect();
+            proptest::prop_assert_eq!(candidates_in(&reversed, &[0, 1], key), ascending);
+        }
     }
 }
