@@ -234,12 +234,27 @@ fn densify_small(bins: &mut [u32], orders: &Orders) {
         empty &= empty - 1;
         let row = i * k..(i + 1) * k;
         let j = if m * m >= k {
-            // The first filled bin of i's order: k / m probes on average.
-            orders
-                .perm
-                .get(row)
-                .and_then(|order| order.iter().find(|&&j| mask >> j & 1 == 1))
-                .map(|&j| usize::from(j))
+            // The first filled bin of i's order: k / m probes on average,
+            // taken eight at a time into a bit mask, so that the loop
+            // exit (one branch per eight probes, nearly always the first)
+            // does not mispredict at a random probe.
+            orders.perm.get(row).and_then(|order| {
+                let mut chunks = order.chunks_exact(8);
+                for chunk in chunks.by_ref() {
+                    let mut hits = 0u32;
+                    for (t, &b) in chunk.iter().enumerate() {
+                        hits |= ((mask >> b) as u32 & 1) << t;
+                    }
+                    if hits != 0 {
+                        return Some(usize::from(chunk[hits.trailing_zeros() as usize]));
+                    }
+                }
+                chunks
+                    .remainder()
+                    .iter()
+                    .find(|&&j| mask >> j & 1 == 1)
+                    .map(|&j| usize::from(j))
+            })
         } else {
             // Few filled bins: the one of least rank in i's order.
             let rank = orders.rank.get(row).unwrap_or(&[]);
