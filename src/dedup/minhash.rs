@@ -119,10 +119,10 @@ impl MinHasher {
             let bin = (((h >> 32) * k64) >> 32) as usize;
             // EMPTY - 1 at most, so a filled bin never reads as empty.
             let v = (h as u32).min(EMPTY - 1);
+            // A store every time (branch-free): whether a shingle lowers
+            // its bin is a coin toss the predictor would lose.
             if let Some(slot) = bins.get_mut(bin) {
-                if v < *slot {
-                    *slot = v;
-                }
+                *slot = (*slot).min(v);
             }
         }
         self.densify(bins, scratch);
