@@ -231,7 +231,7 @@ impl<'a> Cursor<'a> {
     }
     fn str(&mut self) -> Option<&'a str> {
         let n = self.u32()? as usize;
-        std::str::from_utf8(self.take(n)?).ok()
+        simdutf8::basic::from_utf8(self.take(n)?).ok()
     }
 }
 
