@@ -1268,13 +1268,13 @@ fn learned_into(stages: &Stages, w: &mut Worker, text: &str, count: bool) -> boo
     let Some(learned) = &stages.learned else {
         return false;
     };
-    let start = Instant::now();
+    let start = count.then(Instant::now);
     let mut throwaway = StripStats::default();
     let stats = if count { &mut w.strip } else { &mut throwaway };
     let removed = stages.config.explain.is_some().then_some(&mut w.removed);
     let keys = Some(&w.keys.hashes[..]);
     let changed = learned.strip_keyed(text, keys, &mut w.scratch, removed, stats, count);
-    if count {
+    if let Some(start) = start {
         w.stage_nanos.add(Stage::Learned, start);
     }
     changed
