@@ -11,6 +11,25 @@ pub fn normalize_whitespace(text: &str, out: &mut String) -> bool {
         out.push_str(text);
         return false;
     }
+    rebuild(text, out);
+    out.as_str() != text
+}
+
+/// Normalizes `text` where it is, `scratch` holding the old text
+/// afterwards when it changed. Returns `true` when it changed. Text that
+/// is already in normal form (most) is looked at once and not copied.
+pub fn normalize_in_place(text: &mut String, scratch: &mut String) -> bool {
+    if is_normalized(text) {
+        return false;
+    }
+    scratch.clear();
+    rebuild(text, scratch);
+    std::mem::swap(text, scratch);
+    true
+}
+
+/// Writes the normal form of `text` into `out` (empty), line by line.
+fn rebuild(text: &str, out: &mut String) {
     out.reserve(text.len());
     let mut pending_blank = false;
     for line in text.split('\n') {
@@ -32,15 +51,13 @@ pub fn normalize_whitespace(text: &str, out: &mut String) -> bool {
             out.push_str(line);
         }
     }
-    out.as_str() != text
 }
 
 /// Whether [`normalize_whitespace`] would leave `text` as it is: no `\r`,
 /// no line with trailing whitespace, no blank line first, last or after
 /// another (or no text at all). One look at each line's end, no copy: most
-/// scraped text that reaches this stage is already clean, and a caller that
-/// asks first need not copy it.
-pub fn is_normalized(text: &str) -> bool {
+/// scraped text that reaches this stage is already clean.
+fn is_normalized(text: &str) -> bool {
     if text.is_empty() {
         return true;
     }
@@ -117,6 +134,15 @@ mod tests {
             let mut out = String::new();
             normalize_whitespace(&text, &mut out);
             prop_assert_eq!(is_normalized(&text), out == text);
+        }
+
+        #[test]
+        fn in_place_agrees_with_the_copy(text in "[ a\u{a0}b\t\r\n]{0,40}") {
+            let mut out = String::new();
+            let changed = normalize_whitespace(&text, &mut out);
+            let (mut in_place, mut scratch) = (text.clone(), String::from("junk"));
+            prop_assert_eq!(normalize_in_place(&mut in_place, &mut scratch), changed);
+            prop_assert_eq!(in_place, out);
         }
 
         #[test]

@@ -34,7 +34,7 @@ use crate::io::jsonl::{self, Extras, FieldNames};
 use crate::io::output::{OutputTarget, Sidecar, Writer};
 use crate::io::spill::{self, Spill, SpillWriter};
 use crate::mojibake::{Change, RepairConfig, RepairStats, Repairer};
-use crate::normalize::{is_normalized, normalize_whitespace};
+use crate::normalize::normalize_in_place;
 use crate::report::{DecodeStats, NormalizeStats, PassStats, Reject, Report, TxtCredits};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -902,9 +902,7 @@ fn first_item(stages: &Stages, w: &mut Worker, item: RawItem, spill: bool) -> Fi
     }
     if cfg.normalize {
         w.time(Stage::Normalize, |w| {
-            // Asked first, so that clean text (most) is not copied.
-            if !is_normalized(&doc.text) && normalize_whitespace(&doc.text, &mut w.scratch) {
-                std::mem::swap(&mut doc.text, &mut w.scratch);
+            if normalize_in_place(&mut doc.text, &mut w.scratch) {
                 w.normalize.docs_changed += 1;
             }
         });
