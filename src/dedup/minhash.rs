@@ -209,15 +209,18 @@ impl MinHasher {
 }
 
 /// [`MinHasher::densify`] for `k <= 128` (the default `k` is 128), with the
-/// same result: which bins are filled is a bit mask in one register, so a
-/// probe tests a bit instead of loading a bin, and the empty bins are
-/// visited by their bits. Filled bins are never written, so the values
-/// need no copy.
+/// same result: which bins are filled is a bit mask in one register, so the
+/// empty bins are visited by their bits, and a byte per bin (1 when
+/// filled), so a probe is one byte load (a 128-bit shift by a variable
+/// amount takes several instructions). Filled bins are never written, so
+/// the values need no copy.
 fn densify_small(bins: &mut [u32], orders: &Orders) {
     let k = bins.len();
     let mut mask: u128 = 0;
-    for (j, &v) in bins.iter().enumerate() {
-        mask |= u128::from(v != EMPTY) << j;
+    let mut filled = [0u8; 128];
+    for ((j, &v), f) in bins.iter().enumerate().zip(&mut filled) {
+        *f = u8::from(v != EMPTY);
+        mask |= u128::from(*f) << j;
     }
     if mask == 0 {
         return;
@@ -243,7 +246,8 @@ fn densify_small(bins: &mut [u32], orders: &Orders) {
                 for chunk in chunks.by_ref() {
                     let mut hits = 0u32;
                     for (t, &b) in chunk.iter().enumerate() {
-                        hits |= ((mask >> b) as u32 & 1) << t;
+                        // `b < k <= 128`: the mask leaves the index as is.
+                        hits |= u32::from(filled[usize::from(b) & 127]) << t;
                     }
                     if hits != 0 {
                         return Some(usize::from(chunk[hits.trailing_zeros() as usize]));
