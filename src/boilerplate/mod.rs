@@ -368,17 +368,27 @@ impl Stripper {
     }
 }
 
-/// `str::trim` with a shortcut for the usual line, which starts and ends
-/// with a visible ASCII byte and so has nothing to trim (checked with two
-/// byte loads instead of decoding chars from both ends).
+/// `str::trim`, byte by byte while the ends are ASCII: a line that starts
+/// and ends with a visible ASCII byte (the usual one) has nothing to trim,
+/// checked with two byte loads; other ASCII ends lose their ASCII
+/// whitespace; only an end at a non-ASCII byte, which may be Unicode
+/// whitespace, goes to `str::trim` (which decodes chars from both ends).
 #[inline]
 pub(crate) fn trim(s: &str) -> &str {
     let visible = |b: Option<&u8>| b.is_some_and(|&b| b.wrapping_sub(0x21) < 0x5f);
     let b = s.as_bytes();
     if visible(b.first()) && visible(b.last()) {
-        s
-    } else {
-        s.trim()
+        return s;
+    }
+    // The whitespace of ASCII: tab, line feed, vertical tab, form feed,
+    // carriage return and space (U+001C..U+001F are not white space).
+    let space = |c: u8| c == b' ' || (b'\t'..=b'\r').contains(&c);
+    let start = b.iter().position(|&c| !space(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !space(c)).map_or(start, |e| e + 1);
+    match (b.get(start), end.checked_sub(1).and_then(|e| b.get(e))) {
+        (Some(&first), Some(&last)) if first < 0x80 && last < 0x80 => &s[start..end],
+        (None, _) => "",
+        _ => s.trim(),
     }
 }
 
@@ -722,7 +732,9 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn trim_is_str_trim(line in "[ \t\u{b}\u{1f}\u{7f}\u{a0}\u{3000}a!~é]{0,6}") {
+        fn trim_is_str_trim(
+            line in "[ \t\n\r\u{b}\u{c}\u{1c}\u{1f}\u{7f}\u{85}\u{a0}\u{2028}\u{3000}a!~é]{0,8}"
+        ) {
             proptest::prop_assert_eq!(trim(&line), line.trim());
         }
     }
