@@ -131,6 +131,7 @@ impl Banding {
     /// band number, top 32 bits.
     pub fn keys_into(&self, values: &[u32], seed: u64, out: &mut Vec<u32>) {
         out.clear();
+        out.reserve_exact(self.bands);
         let mut bytes = Vec::new();
         let mut small = [0u8; 64];
         for (band, rows) in values.chunks_exact(self.rows).take(self.bands).enumerate() {
