@@ -115,18 +115,13 @@ impl Shingler {
         // Whether the last char was one of a script without spaces.
         let mut after_unspaced = false;
         let fold = self.config.fold_digits;
-        let table = if fold {
-            &ASCII_FOLD_DIGITS
-        } else {
-            &ASCII_FOLD
-        };
         let bytes = text.as_bytes();
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
             if b < 0x80 {
                 // The fast path: a run of ASCII, almost all of news text.
                 let end = i + ascii_prefix(&bytes[i..]);
-                in_word = ascii_run(&bytes[i..end], table, in_word, out, starts);
+                in_word = ascii_run(&bytes[i..end], fold, in_word, out, starts);
                 after_unspaced = false;
                 i = end;
                 continue;
@@ -292,47 +287,155 @@ fn push_char(out: &mut Vec<u8>, c: char) {
 /// Normalizes a run of ASCII bytes onto `out`, recording word starts;
 /// returns whether the run ends inside a word.
 ///
+/// Eight bytes at a time where the chunk's separators are single bytes
+/// between words (most of running text): the chunk maps byte for byte
+/// (letters and digits folded, any other byte a space), so it is written
+/// with one store and its word starts read off a bit mask. A chunk with a
+/// run of two or more separators (", ", "\n\n", a run that began in the
+/// chunk before) collapses and takes [`ascii_bytes`], a byte at a time.
+fn ascii_run(
+    run: &[u8],
+    fold_digits: bool,
+    in_word: bool,
+    out: &mut Vec<u8>,
+    starts: &mut Vec<usize>,
+) -> bool {
+    let table = if fold_digits {
+        &ASCII_FOLD_DIGITS
+    } else {
+        &ASCII_FOLD
+    };
+    let mut j = out.len();
+    let mut w = starts.len();
+    // Each byte adds at most two (a space and itself) and words are at
+    // most one in two bytes, plus room for a chunk's whole stores.
+    out.resize(j + 2 * run.len() + 16, 0);
+    starts.resize(w + run.len() / 2 + 8, 0);
+    let mut iw = in_word;
+    let mut chunks = run.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let done = match ascii_chunk(x, fold_digits, iw) {
+            Some(c) => {
+                let lead = usize::from(!iw && j != 0);
+                let at = j + lead;
+                let windows = (
+                    out.get_mut(j..at + 8),
+                    starts
+                        .get_mut(w..w + 4)
+                        .and_then(|s| <&mut [usize; 4]>::try_from(s).ok()),
+                );
+                if let (Some(o), Some(st)) = windows {
+                    // The space before a word that starts the chunk (the
+                    // mapped bytes overwrite it when there is none).
+                    o[0] = b' ';
+                    o[lead..].copy_from_slice(&c.mapped.to_le_bytes());
+                    // At most four starts (they are never adjacent); all
+                    // four slots are written, the count says which hold.
+                    let mut bits = c.starts;
+                    for slot in st.iter_mut() {
+                        *slot = at + bits.trailing_zeros() as usize;
+                        bits &= bits.wrapping_sub(1);
+                    }
+                    w += c.starts.count_ones() as usize;
+                    j = at + 8 - usize::from(!c.ends_in_word);
+                    iw = c.ends_in_word;
+                    true
+                } else {
+                    false
+                }
+            }
+            None => false,
+        };
+        if !done {
+            (j, w, iw) = ascii_bytes(chunk, table, iw, j, w, out, starts);
+        }
+    }
+    (j, w, iw) = ascii_bytes(chunks.remainder(), table, iw, j, w, out, starts);
+    out.truncate(j);
+    starts.truncate(w);
+    iw
+}
+
+/// One chunk of eight ASCII bytes as [`ascii_run`] writes it in one go.
+struct AsciiChunk {
+    /// The bytes folded: letters lowercase, digits themselves (or `0`),
+    /// anything else a space.
+    mapped: u64,
+    /// Bit `i`: a word starts at byte `i`.
+    starts: u32,
+    /// Whether the last byte is a letter or a digit.
+    ends_in_word: bool,
+}
+
+/// The chunk `x` mapped byte for byte, or `None` when it holds two
+/// separators in a row (counting the byte before it, a separator unless
+/// `in_word`): those collapse to one space, which a byte-for-byte map
+/// cannot write. Classes are top bits per byte, found with range tests on
+/// all eight bytes at once (`v + (0x80 - lo)` sets a byte's top bit
+/// exactly when `v >= lo`; ASCII bytes never carry into the next).
+#[inline]
+fn ascii_chunk(x: u64, digit_fold: bool, in_word: bool) -> Option<AsciiChunk> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let ge = |v: u64, lo: u8| (v + LO * u64::from(0x80 - lo)) & HI;
+    let le = |v: u64, hi: u8| !(v + LO * u64::from(0x7F - hi)) & HI;
+    // Bit 5 folds `A-Z` onto `a-z` and moves no other byte into that range.
+    let letter = ge(x | (LO * 0x20), b'a') & le(x | (LO * 0x20), b'z');
+    let digit = ge(x, b'0') & le(x, b'9');
+    // The top bit of each byte to bit `i` of the result.
+    let gather = |top: u64| ((top >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
+    let word = gather(letter | digit);
+    let sep = !word & 0xff;
+    // Bit i: byte i - 1 is a separator (bit 0: the byte before the chunk).
+    let sep_before = (sep << 1) | u32::from(!in_word);
+    if sep & sep_before != 0 {
+        return None;
+    }
+    let full = |top: u64| (top >> 7) * 0xff;
+    let (letters, digits) = (full(letter), full(digit));
+    let digit_bytes = if digit_fold { LO * u64::from(b'0') } else { x };
+    let mapped = ((x | (letter >> 2)) & letters)
+        | (digit_bytes & digits)
+        | ((LO * u64::from(b' ')) & !(letters | digits));
+    Some(AsciiChunk {
+        mapped,
+        starts: word & sep_before,
+        ends_in_word: word & 0x80 != 0,
+    })
+}
+
+/// [`ascii_run`] a byte at a time, from output length `j` and `w` starts;
+/// returns the new `j`, `w` and whether the bytes end inside a word.
+///
 /// Branch-free per byte: word boundaries come every few bytes at random,
 /// so a branch on them mispredicts about once a word. Instead every byte
 /// writes a space and its folded self at `j` and advances `j` by 0, 1 or 2
 /// (the space is overwritten unless a word starts there); a word start
 /// writes its offset to `starts` and advances `w` by one.
-fn ascii_run(
-    run: &[u8],
+fn ascii_bytes(
+    bytes: &[u8],
     table: &[u8; 128],
     in_word: bool,
-    out: &mut Vec<u8>,
-    starts: &mut Vec<usize>,
-) -> bool {
-    let mut j = out.len();
-    let mut w = starts.len();
-    // Each byte adds at most two (a space and itself); words are at most
-    // one in two bytes, plus one.
-    out.resize(j + 2 * run.len() + 1, 0);
-    starts.resize(w + run.len() / 2 + 2, 0);
+    mut j: usize,
+    mut w: usize,
+    out: &mut [u8],
+    starts: &mut [usize],
+) -> (usize, usize, bool) {
     let mut iw = in_word as usize;
-    {
-        // Plain slices in registers: a byte store through the `Vec` would
-        // make the compiler reload the `Vec`'s pointer after every store
-        // (a `u8` may alias anything).
-        let o = out.as_mut_slice();
-        let st = starts.as_mut_slice();
-        for &b in run {
-            let m = table[(b & 0x7f) as usize];
-            let alnum = (m != 0) as usize;
-            let start = alnum & (iw ^ 1);
-            o[j] = b' ';
-            j += start & ((j != 0) as usize);
-            st[w] = j;
-            w += start;
-            o[j] = m;
-            j += alnum;
-            iw = alnum;
-        }
+    for &b in bytes {
+        let m = table[(b & 0x7f) as usize];
+        let alnum = (m != 0) as usize;
+        let start = alnum & (iw ^ 1);
+        out[j] = b' ';
+        j += start & ((j != 0) as usize);
+        starts[w] = j;
+        w += start;
+        out[j] = m;
+        j += alnum;
+        iw = alnum;
     }
-    out.truncate(j);
-    starts.truncate(w);
-    iw == 1
+    (j, w, iw == 1)
 }
 
 fn start_word(out: &mut Vec<u8>, starts: &mut Vec<usize>) {
@@ -434,6 +537,36 @@ mod tests {
             b.extend(bytes);
             let want = b.iter().position(|&c| c >= 0x80).unwrap_or(b.len());
             proptest::prop_assert_eq!(ascii_prefix(&b), want);
+        }
+
+        /// Eight bytes at a time where a chunk maps byte for byte, one at
+        /// a time elsewhere: the same bytes and word starts as one at a
+        /// time throughout, after any state (inside a word or not, at the
+        /// start of the output or not).
+        #[test]
+        fn ascii_chunks_write_what_ascii_bytes_writes(
+            text in "[ -~\t\n]{0,80}|[a-zA-Z0-9 ]{0,80}|[aZ9 .,\n]{0,80}",
+            fold in proptest::bool::ANY,
+            in_word in proptest::bool::ANY,
+            before in "[a-z]{0,3}",
+        ) {
+            let run = text.as_bytes();
+            let mut out = before.as_bytes().to_vec();
+            let mut starts = vec![0; before.len().min(1)];
+            let in_word = in_word && !before.is_empty();
+            let got_in_word = ascii_run(run, fold, in_word, &mut out, &mut starts);
+            let table = if fold { &ASCII_FOLD_DIGITS } else { &ASCII_FOLD };
+            let mut want = before.as_bytes().to_vec();
+            want.resize(want.len() + 2 * run.len() + 1, 0);
+            let mut want_starts = vec![0; before.len().min(1) + run.len() / 2 + 2];
+            let (j, w, want_in_word) = ascii_bytes(
+                run, table, in_word, before.len(), before.len().min(1), &mut want, &mut want_starts,
+            );
+            want.truncate(j);
+            want_starts.truncate(w);
+            proptest::prop_assert_eq!(out, want);
+            proptest::prop_assert_eq!(starts, want_starts);
+            proptest::prop_assert_eq!(got_in_word, want_in_word);
         }
 
         #[test]
