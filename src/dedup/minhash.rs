@@ -216,11 +216,16 @@ impl MinHasher {
 /// the values need no copy.
 fn densify_small(bins: &mut [u32], orders: &Orders) {
     let k = bins.len();
-    let mut mask: u128 = 0;
     let mut filled = [0u8; 128];
-    for ((j, &v), f) in bins.iter().enumerate().zip(&mut filled) {
+    for (&v, f) in bins.iter().zip(&mut filled) {
         *f = u8::from(v != EMPTY);
-        mask |= u128::from(*f) << j;
+    }
+    // Eight bytes of 0 or 1 to eight bits at a time (the multiply moves
+    // byte i's low bit to bit 56 + i).
+    let mut mask: u128 = 0;
+    for (c, eight) in filled.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
+        mask |= u128::from(x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * c);
     }
     if mask == 0 {
         return;
