@@ -60,6 +60,7 @@ pub mod mojibake;
 pub mod normalize;
 pub mod pipeline;
 pub mod report;
+mod swar;
 
 pub use document::Document;
 pub use error::{Error, Result};

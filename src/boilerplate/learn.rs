@@ -64,6 +64,7 @@ use super::{
     assemble, line_key, split_lines, BuildU64, LineKeys, Removed, StripConfig, StripStats, Verdict,
     SCRATCH,
 };
+use crate::swar;
 use serde::Serialize;
 use std::collections::hash_map::Entry as Entry_;
 use std::collections::HashMap;
@@ -656,22 +657,10 @@ fn looks_like_content(line: &str) -> bool {
 /// ASCII letters and digits in `bytes`, and digits alone, eight bytes at a
 /// time: each byte's class is a top bit, counted with `count_ones`.
 fn alnum_and_digits(bytes: &[u8]) -> (usize, usize) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // Range tests on the low seven bits: `v + (0x80 - lo)` sets a byte's
-    // top bit exactly when `v >= lo`, with no carry into the next byte.
-    let ge = |v: u64, lo: u8| (v + LO * u64::from(0x80 - lo)) & HI;
-    let le = |v: u64, hi: u8| !(v + LO * u64::from(0x7F - hi)) & HI;
     let count = |x: u64| {
-        let ascii = !x & HI;
-        let y = x & !HI;
-        // Setting bit 5 folds `A-Z` onto `a-z` and moves no other byte
-        // into that range.
-        let folded = y | (LO * 0x20);
-        let digit = ge(y, b'0') & le(y, b'9') & ascii;
-        let letter = ge(folded, b'a') & le(folded, b'z') & ascii;
+        let digit = swar::digits(x);
         (
-            (letter | digit).count_ones() as usize,
+            (swar::letters(x) | digit).count_ones() as usize,
             digit.count_ones() as usize,
         )
     };

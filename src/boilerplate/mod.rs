@@ -42,6 +42,7 @@ mod rules;
 
 pub use learn::{Learned, LearnedLine, LineCounts, LineUsage};
 
+use crate::swar::{bytes_in, digits, LO};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -497,7 +498,7 @@ fn with_normalized<R>(line: &[u8], f: impl FnOnce(&mut [u8], bool) -> R) -> R {
         for word in &mut words {
             let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
             let space = ascii_space_bytes(x);
-            digit_tops |= bytes_in(x, b'0', b'9');
+            digit_tops |= digits(x);
             if space & ((space << 8) | u64::from(prev_space) << 7) == 0 {
                 buf[n..n + 8].copy_from_slice(&fold_word(x, space).to_le_bytes());
                 n += 8;
@@ -530,21 +531,6 @@ thread_local! {
     static KEY_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Each byte's lowest bit, as a word.
-const LANE_ONES: u64 = u64::from_le_bytes([1; 8]);
-/// Each byte's top bit, as a word.
-const LANE_TOPS: u64 = u64::from_le_bytes([0x80; 8]);
-
-/// The top bit of each byte of `x` that lies in `lo..=hi` (both ASCII,
-/// `hi < 0x80`); bytes of 0x80 and above never match. The 7-bit part of a
-/// byte plus at most 0x80 cannot carry into the next byte.
-fn bytes_in(x: u64, lo: u8, hi: u8) -> u64 {
-    let low = x & !LANE_TOPS;
-    let at_least_lo = low + LANE_ONES * u64::from(0x80 - lo);
-    let above_hi = low + LANE_ONES * u64::from(0x7f - hi);
-    at_least_lo & !above_hi & !x & LANE_TOPS
-}
-
 /// The top bit of each byte of `x` that is ASCII whitespace (space, tab,
 /// line feed, form feed, carriage return: `u8::is_ascii_whitespace`).
 fn ascii_space_bytes(x: u64) -> u64 {
@@ -556,7 +542,7 @@ fn ascii_space_bytes(x: u64) -> u64 {
 fn fold_word(x: u64, space: u64) -> u64 {
     let y = x | (bytes_in(x, b'A', b'Z') >> 2);
     let spaces = (space >> 7) * 0xff;
-    (y & !spaces) | ((LANE_ONES * u64::from(b' ')) & spaces)
+    (y & !spaces) | ((LO * u64::from(b' ')) & spaces)
 }
 
 /// Byte -> the byte [`line_key`] hashes (before digits are folded): ASCII

@@ -29,6 +29,7 @@
 //! match (`scan_every_line`, kept for tests, is the oracle).
 
 use super::{CreditsMode, Line, RulesError, Verdict};
+use crate::swar::{bytes_in, digits, gather, letters, HI};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
@@ -118,25 +119,12 @@ fn word_masks(bytes: &[u8], out: &mut Vec<u64>) {
     }
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
 /// [`is_word`] for the eight bytes of `x` (little-endian) at once, as eight
-/// bits (bit `i` for byte `i`). Range tests on 7-bit values: `v + (0x80 -
-/// lo)` sets a byte's top bit exactly when `v >= lo`, with no carry into
-/// the next byte.
+/// bits (bit `i` for byte `i`).
 #[inline]
 fn word_bits8(x: u64) -> u64 {
-    let y = x & !HI;
-    let ge = |v: u64, lo: u8| (v + LO * u64::from(0x80 - lo)) & HI;
-    let le = |v: u64, hi: u8| !(v + LO * u64::from(0x7F - hi)) & HI;
-    let folded = y | (LO * 0x20);
-    let letter = ge(folded, b'a') & le(folded, b'z');
-    let digit = ge(y, b'0') & le(y, b'9');
-    let under = !((y ^ (LO * u64::from(b'_'))) + LO * 0x7F) & HI;
-    let word = (x & HI) | letter | digit | under;
-    // Gather the top bit of each byte into the low eight bits.
-    ((word >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+    let word = (x & HI) | letters(x) | digits(x) | bytes_in(x, b'_', b'_');
+    u64::from(gather(word))
 }
 
 /// Calls `f(start, len)` for every word of the text whose masks are `masks`.

@@ -20,6 +20,7 @@
 //! allocation per word or shingle) and each shingle's hash combines its
 //! words' hashes, so every byte goes through xxh3 once, not `n` times.
 
+use crate::swar;
 use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
 /// Settings of shingling.
@@ -267,7 +268,7 @@ fn ascii_prefix(b: &[u8]) -> usize {
     let mut i = 0;
     for chunk in b.chunks_exact(8) {
         let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0x80; 8]));
-        let high = word & 0x8080_8080_8080_8080;
+        let high = word & swar::HI;
         if high != 0 {
             return i + (high.trailing_zeros() / 8) as usize;
         }
@@ -371,33 +372,29 @@ struct AsciiChunk {
 /// The chunk `x` mapped byte for byte, or `None` when it holds two
 /// separators in a row (counting the byte before it, a separator unless
 /// `in_word`): those collapse to one space, which a byte-for-byte map
-/// cannot write. Classes are top bits per byte, found with range tests on
-/// all eight bytes at once (`v + (0x80 - lo)` sets a byte's top bit
-/// exactly when `v >= lo`; ASCII bytes never carry into the next).
+/// cannot write.
 #[inline]
 fn ascii_chunk(x: u64, digit_fold: bool, in_word: bool) -> Option<AsciiChunk> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let ge = |v: u64, lo: u8| (v + LO * u64::from(0x80 - lo)) & HI;
-    let le = |v: u64, hi: u8| !(v + LO * u64::from(0x7F - hi)) & HI;
-    // Bit 5 folds `A-Z` onto `a-z` and moves no other byte into that range.
-    let letter = ge(x | (LO * 0x20), b'a') & le(x | (LO * 0x20), b'z');
-    let digit = ge(x, b'0') & le(x, b'9');
-    // The top bit of each byte to bit `i` of the result.
-    let gather = |top: u64| ((top >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
-    let word = gather(letter | digit);
+    let (letter, digit) = (swar::letters(x), swar::digits(x));
+    let word = swar::gather(letter | digit);
     let sep = !word & 0xff;
     // Bit i: byte i - 1 is a separator (bit 0: the byte before the chunk).
     let sep_before = (sep << 1) | u32::from(!in_word);
     if sep & sep_before != 0 {
         return None;
     }
+    // Top bits to whole bytes of ones.
     let full = |top: u64| (top >> 7) * 0xff;
     let (letters, digits) = (full(letter), full(digit));
-    let digit_bytes = if digit_fold { LO * u64::from(b'0') } else { x };
+    let digit_bytes = if digit_fold {
+        swar::LO * u64::from(b'0')
+    } else {
+        x
+    };
+    // Bit 5 (the top bit moved down two) makes a letter lower case.
     let mapped = ((x | (letter >> 2)) & letters)
         | (digit_bytes & digits)
-        | ((LO * u64::from(b' ')) & !(letters | digits));
+        | ((swar::LO * u64::from(b' ')) & !(letters | digits));
     Some(AsciiChunk {
         mapped,
         starts: word & sep_before,
