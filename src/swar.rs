@@ -1,6 +1,7 @@
 //! Eight bytes at a time in one `u64` ("SIMD within a register"), for the
 //! hot loops that class bytes: the rule layer's word masks, line keys,
-//! shingle normalization, the learned strip's digit count.
+//! shingle normalization, the learned strip's digit count, and the bit mask
+//! of filled MinHash bins.
 //!
 //! A byte class is the top bit of each byte of a word ([`bytes_in`]);
 //! [`gather`] packs those eight bits into the low bits of an integer, bit

@@ -220,12 +220,11 @@ fn densify_small(bins: &mut [u32], orders: &Orders) {
     for (&v, f) in bins.iter().zip(&mut filled) {
         *f = u8::from(v != EMPTY);
     }
-    // Eight bytes of 0 or 1 to eight bits at a time (the multiply moves
-    // byte i's low bit to bit 56 + i).
+    // Eight bytes of 0 or 1 to eight bits at a time.
     let mut mask: u128 = 0;
     for (c, eight) in filled.chunks_exact(8).enumerate() {
         let x = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
-        mask |= u128::from(x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * c);
+        mask |= u128::from(crate::swar::gather(x << 7)) << (8 * c);
     }
     if mask == 0 {
         return;

@@ -316,41 +316,14 @@ fn ascii_run(
     let mut chunks = run.chunks_exact(8);
     for chunk in &mut chunks {
         let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let done = match ascii_chunk(x, fold_digits, iw) {
-            Some(c) => {
-                let lead = usize::from(!iw && j != 0);
-                let at = j + lead;
-                let windows = (
-                    out.get_mut(j..at + 8),
-                    starts
-                        .get_mut(w..w + 4)
-                        .and_then(|s| <&mut [usize; 4]>::try_from(s).ok()),
-                );
-                if let (Some(o), Some(st)) = windows {
-                    // The space before a word that starts the chunk (the
-                    // mapped bytes overwrite it when there is none).
-                    o[0] = b' ';
-                    o[lead..].copy_from_slice(&c.mapped.to_le_bytes());
-                    // At most four starts (they are never adjacent); all
-                    // four slots are written, the count says which hold.
-                    let mut bits = c.starts;
-                    for slot in st.iter_mut() {
-                        *slot = at + bits.trailing_zeros() as usize;
-                        bits &= bits.wrapping_sub(1);
-                    }
-                    w += c.starts.count_ones() as usize;
-                    j = at + 8 - usize::from(!c.ends_in_word);
-                    iw = c.ends_in_word;
-                    true
-                } else {
-                    false
-                }
-            }
-            None => false,
+        let written = ascii_chunk(x, fold_digits, iw).and_then(|c| {
+            c.write(iw, j, w, out, starts)
+                .map(|(j, w)| (j, w, c.ends_in_word))
+        });
+        (j, w, iw) = match written {
+            Some(state) => state,
+            None => ascii_bytes(chunk, table, iw, j, w, out, starts),
         };
-        if !done {
-            (j, w, iw) = ascii_bytes(chunk, table, iw, j, w, out, starts);
-        }
     }
     (j, w, iw) = ascii_bytes(chunks.remainder(), table, iw, j, w, out, starts);
     out.truncate(j);
@@ -367,6 +340,42 @@ struct AsciiChunk {
     starts: u32,
     /// Whether the last byte is a letter or a digit.
     ends_in_word: bool,
+}
+
+impl AsciiChunk {
+    /// Writes the chunk at output length `j` with `w` word starts so far
+    /// (after a byte inside a word when `in_word`); returns the new `j`
+    /// and `w`, or `None` (nothing written) when `out` or `starts` has no
+    /// room for its whole stores, which [`ascii_run`]'s sizing rules out.
+    fn write(
+        &self,
+        in_word: bool,
+        j: usize,
+        w: usize,
+        out: &mut [u8],
+        starts: &mut [usize],
+    ) -> Option<(usize, usize)> {
+        // A word that starts the chunk after a separator in the chunk
+        // before gets its space first (none at the start of the output).
+        let lead = usize::from(!in_word && j != 0);
+        let at = j + lead;
+        let o = out.get_mut(j..at + 8)?;
+        let st = <&mut [usize; 4]>::try_from(starts.get_mut(w..w + 4)?).ok()?;
+        // The mapped bytes overwrite the space when there is no lead.
+        o[0] = b' ';
+        o[lead..].copy_from_slice(&self.mapped.to_le_bytes());
+        // At most four starts (they are never adjacent); all four slots
+        // are written, the count says which hold.
+        let mut bits = self.starts;
+        for slot in st.iter_mut() {
+            *slot = at + bits.trailing_zeros() as usize;
+            bits &= bits.wrapping_sub(1);
+        }
+        // A separator that ends the chunk is not written out: the next
+        // word's space stands for it.
+        let j = at + 8 - usize::from(!self.ends_in_word);
+        Some((j, w + self.starts.count_ones() as usize))
+    }
 }
 
 /// The chunk `x` mapped byte for byte, or `None` when it holds two
