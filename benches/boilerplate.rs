@@ -6,7 +6,7 @@
 //! back to generated text when it is missing.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use scour::boilerplate::{LineCounts, StripConfig, StripStats, Stripper};
+use scour::boilerplate::{LineCounts, LineKeys, StripConfig, StripStats, Stripper};
 use std::io::BufRead;
 
 const CHROME: &[&str] = &[
@@ -119,5 +119,66 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The line keys of a corpus the size of 1 GB of news (680,000 documents
+/// of 20 non-blank lines, as `benches/gen_corpus.py` makes): two lines of
+/// site chrome from a pool of 3,000, eighteen article lines of their own,
+/// and one document in ten a copy of an earlier one. About 11 million
+/// distinct lines: the counting table outgrows the caches, and is pruned
+/// once, as in a run of that size.
+fn corpus_keys() -> Vec<LineKeys> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut docs: Vec<LineKeys> = Vec::with_capacity(680_000);
+    for i in 0..680_000usize {
+        if i > 0 && next() % 10 == 0 {
+            let copy = docs[(next() % i as u64) as usize].clone();
+            docs.push(copy);
+            continue;
+        }
+        let mut keys = LineKeys::default();
+        let site = next() % 1000;
+        keys.hashes.push(0x9E37_79B9 ^ (site * 3));
+        keys.lens.push(40);
+        for _ in 0..18 {
+            keys.hashes.push(next());
+            keys.lens.push(60 + (next() % 200) as u32);
+        }
+        keys.hashes.push(0x9E37_79B9 ^ (site * 3 + 1 + next() % 2));
+        keys.lens.push(30);
+        docs.push(keys);
+    }
+    docs
+}
+
+/// The first pass's counting alone, at the scale of 1 GB of news: the
+/// table's memory, not the text, sets the pace here.
+fn counting_at_scale(c: &mut Criterion) {
+    let docs = corpus_keys();
+    let bytes: u64 = docs
+        .iter()
+        .flat_map(|k| &k.lens)
+        .map(|&l| u64::from(l) + 1)
+        .sum();
+    let mut g = c.benchmark_group("boilerplate-scale");
+    g.throughput(Throughput::Bytes(bytes));
+    g.sample_size(10);
+    let cfg = StripConfig::default();
+    g.bench_function("observe-keys-1GB", |b| {
+        b.iter(|| {
+            let mut counts = LineCounts::new(&cfg);
+            for k in &docs {
+                counts.observe_keys(k);
+            }
+            counts.distinct_lines()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, counting_at_scale);
 criterion_main!(benches);

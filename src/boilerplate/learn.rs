@@ -48,25 +48,26 @@
 //! So a short content line that recurs ("It was over.", a subhead) stays
 //! when it sits inside an article among lines of its own.
 //!
-//! Memory: one hash-map slot per distinct line, 8 bytes of key and 4 of
-//! slot (16 with alignment) plus a control byte. A line seen in one
-//! document so far keeps its counters packed in the slot; a line seen in
-//! two or more has 56 bytes of counters besides. Most distinct lines of a
-//! corpus are seen once, so about 20 to 40 bytes a distinct line depending
-//! on the table's load (76 to 96 for lines seen twice or more).
+//! Memory: one 16-byte cell per distinct line (8 bytes of key, 4 of slot;
+//! `slots.rs`), in a table between three eighths and three quarters full.
+//! A line seen in one document so far keeps its counters packed in the
+//! slot; a line seen in two or more has 56 bytes of counters besides. Most
+//! distinct lines of a corpus are seen once, so about 21 to 43 bytes a
+//! distinct line depending on the table's load (77 to 99 for lines seen
+//! twice or more).
 //! When a counter holds more than
 //! `learn_max_lines` lines it forgets the lines seen once (and then twice,
 //! ...), so memory stays bounded; such a line can still be learned if it
 //! recurs often afterwards. Text is kept only for learned lines, the first
 //! time one is removed.
 
+use super::slots::SlotMap;
 use super::{
     assemble, line_key, split_lines, BuildU64, LineKeys, Removed, StripConfig, StripStats, Verdict,
     SCRATCH,
 };
 use crate::swar;
 use serde::Serialize;
-use std::collections::hash_map::Entry as Entry_;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -166,7 +167,7 @@ impl Once {
 /// new or not (most lines of a corpus are new: article sentences).
 #[derive(Debug, Default)]
 struct Table {
-    slots: HashMap<u64, u32, BuildU64>,
+    slots: SlotMap,
     counters: Vec<Counter>,
 }
 
@@ -181,31 +182,21 @@ impl Table {
 
     /// Adds one document's sighting of line `h`.
     fn add_once(&mut self, h: u64, once: Once) {
-        match self.slots.entry(h) {
-            Entry_::Vacant(v) => {
-                v.insert(u32::from(once.0));
-            }
-            Entry_::Occupied(mut o) => {
-                full_counter(&mut self.counters, o.get_mut()).add_once(once);
-            }
+        if let Some(slot) = self.slots.insert_or_get(h, u32::from(once.0)) {
+            full_counter(&mut self.counters, slot).add_once(once);
         }
     }
 
     /// Adds the counts `c` of line `h`.
     fn add(&mut self, h: u64, c: &Counter) {
-        match self.slots.entry(h) {
-            Entry_::Vacant(v) => match Once::of(c) {
-                Some(once) => {
-                    v.insert(u32::from(once.0));
-                }
-                None => {
-                    v.insert(FULL | self.counters.len() as u32);
-                    self.counters.push(*c);
-                }
-            },
-            Entry_::Occupied(mut o) => {
-                full_counter(&mut self.counters, o.get_mut()).add(c);
-            }
+        let packed = match Once::of(c) {
+            Some(once) => u32::from(once.0),
+            None => FULL | self.counters.len() as u32,
+        };
+        match self.slots.insert_or_get(h, packed) {
+            Some(slot) => full_counter(&mut self.counters, slot).add(c),
+            None if packed & FULL != 0 => self.counters.push(*c),
+            None => {}
         }
     }
 
@@ -221,12 +212,12 @@ impl Table {
     /// The counts of line `h`.
     #[cfg(test)]
     fn get(&self, h: u64) -> Option<Counter> {
-        self.slots.get(&h).map(|&s| self.counter(s))
+        self.slots.get(h).map(|s| self.counter(s))
     }
 
     /// Every line and its counts.
     fn iter(&self) -> impl Iterator<Item = (u64, Counter)> + '_ {
-        self.slots.iter().map(|(&h, &s)| (h, self.counter(s)))
+        self.slots.iter().map(|(h, s)| (h, self.counter(s)))
     }
 
     /// Keeps only the lines seen in more than `floor` (at least 1)
@@ -250,10 +241,9 @@ impl Table {
         });
     }
 
-    /// Bytes of the map's slots (key, slot and control byte) and counters.
+    /// Bytes of the map's cells (key and slot) and counters.
     fn bytes(&self) -> usize {
-        self.slots.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
-            + self.counters.capacity() * std::mem::size_of::<Counter>()
+        self.slots.bytes() + self.counters.capacity() * std::mem::size_of::<Counter>()
     }
 }
 
@@ -414,6 +404,8 @@ impl LineCounts {
         };
         self.hashes.sort_unstable();
         self.hashes.dedup();
+        self.table.slots.reserve(self.hashes.len());
+        self.table.slots.touch(&self.hashes);
         for &h in &self.hashes {
             // Each sketch leaves out the line itself: a line does not vouch
             // for its own context.
@@ -465,12 +457,12 @@ impl LineCounts {
         let floor = sum.min_docs.div_ceil(parts.len() as u32);
         for (i, part) in parts.iter().enumerate() {
             for (h, c) in part.table.iter() {
-                if c.docs < floor || sum.table.slots.contains_key(&h) {
+                if c.docs < floor || sum.table.slots.contains_key(h) {
                     continue;
                 }
                 let mut total = c;
                 for (_, other) in parts.iter().enumerate().filter(|&(j, _)| j != i) {
-                    if let Some(&slot) = other.table.slots.get(&h) {
+                    if let Some(slot) = other.table.slots.get(h) {
                         total.add(&other.table.counter(slot));
                     }
                 }

@@ -39,6 +39,7 @@
 mod learn;
 mod repeats;
 mod rules;
+mod slots;
 
 pub use learn::{Learned, LearnedLine, LineCounts, LineUsage};
 
