@@ -166,20 +166,32 @@ impl SlotMap {
     }
 
     /// Keeps the keys for which `keep` is true (it may change their
-    /// values), visited in [`SlotMap::iter`]'s order. The cells are
-    /// rebuilt at the same size: linear probing cannot leave holes.
+    /// values), in place: no second table, which at corpus scale would be
+    /// hundreds of megabytes at the peak of the run's memory. Cells are
+    /// visited once, in cell order from just after an empty one, so each
+    /// run of occupied cells is swept from its start: a kept cell moves to
+    /// the first empty cell from its home, which the sweep has already
+    /// passed (or is its own), and lookups find it again.
     pub(super) fn retain(&mut self, mut keep: impl FnMut(u64, &mut u32) -> bool) {
         if let Some(mut v) = self.zero {
             self.zero = keep(0, &mut v).then_some(v);
         }
-        let n = self.cells.len();
-        let old = std::mem::replace(&mut self.cells, vec![Cell::default(); n]);
-        self.len = 0;
-        for mut cell in old.into_iter().filter(|c| c.key != 0) {
+        // The load stays at most three quarters: there is an empty cell.
+        let Some(start) = self.cells.iter().position(|c| c.key == 0) else {
+            return;
+        };
+        let mask = self.cells.len() - 1;
+        for step in 1..self.cells.len() {
+            let i = (start + step) & mask;
+            let mut cell = std::mem::take(&mut self.cells[i]);
+            if cell.key == 0 {
+                continue;
+            }
             if keep(cell.key, &mut cell.value) {
-                let i = self.vacant(cell.key);
-                self.cells[i] = cell;
-                self.len += 1;
+                let j = self.vacant(cell.key);
+                self.cells[j] = cell;
+            } else {
+                self.len -= 1;
             }
         }
     }
