@@ -205,9 +205,9 @@ pub fn candidates_in(
     let per_band: Vec<Vec<u64>> = bands
         .par_iter()
         .map_init(
-            || (Vec::with_capacity(docs.len()), Vec::new()),
-            |(column, tmp): &mut (Vec<u64>, Vec<u64>), &band| {
-                band_pairs(docs, ascending, band, &key, column, tmp)
+            || (Vec::with_capacity(docs.len()), Vec::new(), Vec::new()),
+            |(column, tmp, filter): &mut (Vec<u64>, Vec<u64>, Vec<u64>), &band| {
+                band_pairs(docs, ascending, band, &key, column, tmp, filter)
             },
         )
         .collect();
@@ -222,7 +222,7 @@ pub fn candidates_in(
 
 /// The pairs `a << 32 | b` (`a < b`) of one band, sorted and unique.
 /// `ascending`: `docs` are in increasing order (then a radix sort on the
-/// keys alone sorts the column).
+/// keys alone sorts the column). `tmp` and `filter` are scratch.
 fn band_pairs(
     docs: &[u32],
     ascending: bool,
@@ -230,12 +230,14 @@ fn band_pairs(
     key: &impl Fn(u32, usize) -> Option<u32>,
     column: &mut Vec<u64>,
     tmp: &mut Vec<u64>,
+    filter: &mut Vec<u64>,
 ) -> Vec<u64> {
     column.clear();
     column.extend(
         docs.iter()
             .filter_map(|&d| key(d, band).map(|k| (k as u64) << 32 | d as u64)),
     );
+    keep_repeated_keys(column, filter);
     if ascending {
         sort_by_high_half(column, tmp);
     } else {
@@ -266,6 +268,46 @@ fn band_pairs(
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// Drops from a band's column the words whose key occurs once, keeping the
+/// order of the rest (possibly with a few singletons). Most keys of a band
+/// are unique (a document shares a band only with its near-copies), so
+/// the sort that finds the buckets then has a tenth of the words, and
+/// they fit in the cache: at a million documents a band's column and its
+/// sort buffer were 16 MB, read and written three times per band.
+///
+/// Two bit sets in one array, eight bits each per word of the column: a
+/// key's hash sets its bit in `seen`, or its bit in `again` when `seen`
+/// has it. A repeated key always has its `again` bit; a unique key has it
+/// only when its hash collides with another key's (about one in nine).
+/// `filter` is scratch.
+fn keep_repeated_keys(column: &mut Vec<u64>, filter: &mut Vec<u64>) {
+    let bits = (column.len() * 8).next_power_of_two().max(1 << 10);
+    let shift = 64 - bits.trailing_zeros();
+    // Word 2i holds bits 64i.. of `seen`, word 2i + 1 the same of `again`:
+    // one cache line for both.
+    filter.clear();
+    filter.resize(bits / 32, 0);
+    // Two multiplies with a fold between: keys that are an arithmetic
+    // progression would fall on a few lines of slots under one multiply.
+    let slot = |w: u64| {
+        let x = (w >> 32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((x ^ x >> 32).wrapping_mul(0xD6E8_FEB8_6659_FD93) >> shift) as usize
+    };
+    for &w in column.iter() {
+        let s = slot(w);
+        let (word, bit) = (2 * (s / 64), 1u64 << (s % 64));
+        if filter[word] & bit != 0 {
+            filter[word + 1] |= bit;
+        } else {
+            filter[word] |= bit;
+        }
+    }
+    column.retain(|&w| {
+        let s = slot(w);
+        filter[2 * (s / 64) + 1] & 1 << (s % 64) != 0
+    });
 }
 
 /// Sorts `words` by their high 32 bits, keeping the order of words with
@@ -401,6 +443,23 @@ mod tests {
         assert!(got.contains(&(0, 1)));
     }
 
+    /// Unique keys: hash-like, and arithmetic progressions (on which one
+    /// multiply put a third of them on shared slots).
+    #[test]
+    fn the_filter_drops_most_unique_keys() {
+        let keys: [fn(u64) -> u64; 3] = [
+            |d| d.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32,
+            |d| d * 7,
+            |d| d,
+        ];
+        for key in keys {
+            let mut column: Vec<u64> = (0..10_000u64).map(|d| key(d) << 32 | d).collect();
+            keep_repeated_keys(&mut column, &mut Vec::new());
+            // Eight or more bits per word: under one in eight collides.
+            assert!(column.len() < 1_250, "{} of 10000 kept", column.len());
+        }
+    }
+
     proptest::proptest! {
         /// The radix sort of a band's column is `sort_unstable` of it when
         /// the documents ascend; keys crowd a few values or span all 32
@@ -421,6 +480,34 @@ mod tests {
             want.sort_unstable();
             sort_by_high_half(&mut words, &mut Vec::new());
             proptest::prop_assert_eq!(words, want);
+        }
+
+        /// Dropping the words of keys seen once leaves every bucket of two
+        /// or more words whole and in order: the buckets of the filtered
+        /// column are those of the whole column. Keys crowd a few values,
+        /// spread over many, or span all 32 bits.
+        #[test]
+        fn the_filter_keeps_every_repeated_key(
+            keys in proptest::collection::vec(
+                proptest::prop_oneof![0u32..4, 0u32..3000, proptest::num::u32::ANY],
+                0..3000,
+            ),
+        ) {
+            let column: Vec<u64> = keys
+                .iter()
+                .enumerate()
+                .map(|(d, &k)| u64::from(k) << 32 | d as u64)
+                .collect();
+            let mut kept = column.clone();
+            keep_repeated_keys(&mut kept, &mut Vec::new());
+            let mut count = std::collections::HashMap::new();
+            for &k in &keys {
+                *count.entry(k).or_insert(0usize) += 1;
+            }
+            let want: Vec<u64> = column.iter().copied().filter(|w| count[&((w >> 32) as u32)] > 1).collect();
+            let got: Vec<u64> = kept.iter().copied().filter(|w| count[&((w >> 32) as u32)] > 1).collect();
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert!(kept.windows(2).all(|p| p[0] & 0xffff_ffff < p[1] & 0xffff_ffff));
         }
 
         /// Candidates do not depend on the order documents come in (the
