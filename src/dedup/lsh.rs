@@ -32,7 +32,9 @@
 //! Candidates come from sorting, not from hash maps of buckets: per band,
 //! `key << 32 | doc` words are sorted and runs of equal keys are the
 //! buckets. Sorting one `u64` per document is cache-friendly and needs no
-//! memory beyond one band's array. Keys are 32 bits: among a million
+//! memory beyond one band's array. Words whose key occurs once in the band
+//! are dropped first (`keep_repeated_keys`): most are, so the sort works
+//! on a short array that fits in cache. Keys are 32 bits: among a million
 //! documents about a hundred unrelated pairs per band share a key by
 //! chance, and verification drops them.
 
