@@ -1,6 +1,8 @@
 //! Throughput of the strip stage on one thread: the rule layer (rules and
 //! repeats) on news text with injected boilerplate, and the corpus layer's
-//! first pass (observe) and second pass (learned strip).
+//! first pass (observe) and second pass (learned strip). A second group
+//! (`boilerplate-scale`) counts the line keys of a corpus the size of 1 GB,
+//! where the counting table no longer fits in the caches.
 //!
 //! Reads `SCOUR_NEWS` (default `../shared/corpora/news_real.jsonl.gz`); falls
 //! back to generated text when it is missing.
