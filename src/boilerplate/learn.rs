@@ -67,6 +67,7 @@ use super::{
     SCRATCH,
 };
 use crate::swar;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -218,6 +219,17 @@ impl Table {
     /// Every line and its counts.
     fn iter(&self) -> impl Iterator<Item = (u64, Counter)> + '_ {
         self.slots.iter().map(|(h, s)| (h, self.counter(s)))
+    }
+
+    /// The lines seen in at least `floor` documents, and their counts.
+    /// With a floor of 2 or more, the lines seen once (most of a table)
+    /// are passed over by their packed slot, without unpacking it.
+    fn iter_from(&self, floor: u32) -> impl Iterator<Item = (u64, Counter)> + '_ {
+        self.slots
+            .iter()
+            .filter(move |&(_, s)| floor <= 1 || s & FULL != 0)
+            .map(|(h, s)| (h, self.counter(s)))
+            .filter(move |(_, c)| c.docs >= floor)
     }
 
     /// Keeps only the lines seen in more than `floor` (at least 1)
@@ -439,7 +451,8 @@ impl LineCounts {
     /// pigeonhole), so only such lines are looked up in the others and
     /// summed; the lines seen once, most of every table, are never moved.
     /// (Merging two tables of millions of lines took seconds on one
-    /// thread at the end of the first pass.)
+    /// thread at the end of the first pass.) The tables are scanned in
+    /// parallel, on the current rayon pool.
     pub fn learn_all(mut parts: Vec<LineCounts>) -> Option<Learned> {
         if parts.len() <= 1 {
             return parts.pop().map(LineCounts::learn);
@@ -455,19 +468,38 @@ impl LineCounts {
             keys: LineKeys::default(),
         };
         let floor = sum.min_docs.div_ceil(parts.len() as u32);
-        for (i, part) in parts.iter().enumerate() {
-            for (h, c) in part.table.iter() {
-                if c.docs < floor || sum.table.slots.contains_key(h) {
-                    continue;
-                }
-                let mut total = c;
-                for (_, other) in parts.iter().enumerate().filter(|&(j, _)| j != i) {
-                    if let Some(slot) = other.table.slots.get(h) {
-                        total.add(&other.table.counter(slot));
-                    }
-                }
-                sum.table.add(h, &total);
-            }
+        // Each table on a thread of the pool: its lines at the floor that
+        // no earlier table has at the floor (that one sums them), with
+        // their counts summed over all tables. Added in table order, as
+        // one thread scanning the tables in turn would.
+        let has_at_floor = |part: &LineCounts, h: u64| {
+            part.table
+                .slots
+                .get(h)
+                .is_some_and(|s| part.table.counter(s).docs >= floor)
+        };
+        let found: Vec<Vec<(u64, Counter)>> = parts
+            .par_iter()
+            .enumerate()
+            .map(|(i, part)| {
+                part.table
+                    .iter_from(floor)
+                    .filter(|&(h, _)| !parts[..i].iter().any(|p| has_at_floor(p, h)))
+                    .map(|(h, c)| {
+                        let mut total = c;
+                        for (_, other) in parts.iter().enumerate().filter(|&(j, _)| j != i) {
+                            if let Some(slot) = other.table.slots.get(h) {
+                                total.add(&other.table.counter(slot));
+                            }
+                        }
+                        (h, total)
+                    })
+                    .collect()
+            })
+            .collect();
+        drop(parts);
+        for (h, total) in found.iter().flatten() {
+            sum.table.add(*h, total);
         }
         Some(sum.learn())
     }
@@ -575,10 +607,7 @@ impl LineCounts {
         let mut index = HashMap::default();
         let mut lines = Vec::new();
         // Lines seen once are below `min_docs` (at least 2).
-        for (h, c) in self.table.iter() {
-            if c.docs < self.min_docs {
-                continue;
-            }
+        for (h, c) in self.table.iter_from(self.min_docs) {
             // Two documents are taken off the top bucket so that a few
             // documents that land in one bucket by chance are not a frame.
             let frame_share = top_share(&c.frame, c.docs, 2);

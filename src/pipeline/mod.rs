@@ -578,7 +578,7 @@ fn run_with(
     if let Some(spill) = spill {
         if !counts.is_empty() {
             let learn_start = Instant::now();
-            stages.learned = LineCounts::learn_all(counts);
+            stages.learned = pool.install(|| LineCounts::learn_all(counts));
             *report.stage_seconds.entry("learn".into()).or_default() +=
                 learn_start.elapsed().as_secs_f64();
         }
