@@ -126,11 +126,6 @@ impl SlotMap {
         (cell.key == key).then_some(cell.value)
     }
 
-    /// Whether `key` is in the map.
-    pub(super) fn contains_key(&self, key: u64) -> bool {
-        self.get(key).is_some()
-    }
-
     /// Inserts `key` with `value` and gives `None` when it is new; gives
     /// its current value, to update, when it is not (`value` unused).
     pub(super) fn insert_or_get(&mut self, key: u64, value: u32) -> Option<&mut u32> {
@@ -264,7 +259,6 @@ mod tests {
                     }
                     Op::Get(k) => {
                         prop_assert_eq!(map.get(k), oracle.get(&k).copied());
-                        prop_assert_eq!(map.contains_key(k), oracle.contains_key(&k));
                     }
                     Op::Reserve(n) => {
                         map.reserve(n);
